@@ -1,0 +1,8 @@
+module SkyMix.Tests.Main
+
+open Expecto
+
+[<EntryPoint>]
+let main argv =
+    testList "SkyMix" [ SpecialTests.tests; HealpixTests.tests; SkyTests.tests ]
+    |> Runner.run argv
