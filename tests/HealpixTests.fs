@@ -60,6 +60,6 @@ let tests =
             for p in [ 0L; 1L; 12345678L; 402653184L; 805306367L ] do
                 Expect.equal (Healpix.ring2nest nside (Healpix.nest2ring nside p)) p $"pixel {p}" }
         test "invalid Nside and pixel are rejected with a clear message" {
-            Expect.throwsT<ArgumentException> (fun () -> Healpix.pix2angRing 3 0L |> ignore) "Nside 3"
-            Expect.throwsT<ArgumentException> (fun () -> Healpix.pix2angRing 4 192L |> ignore) "pixel 192 at Nside 4" }
+            Expect.throwsT<InputError> (fun () -> Healpix.pix2angRing 3 0L |> ignore) "Nside 3"
+            Expect.throwsT<InputError> (fun () -> Healpix.pix2angRing 4 192L |> ignore) "pixel 192 at Nside 4" }
     ]

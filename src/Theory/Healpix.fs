@@ -30,7 +30,7 @@ module Healpix =
 
     let private checkNside nside =
         if not (isValidNside nside) then
-            invalidArg (nameof nside) $"Nside must be a power of two between 1 and 8192, got {nside}"
+            inputError $"Nside must be a power of two between 1 and 8192, got {nside}"
 
     let npix (nside: int) = 12L * int64 nside * int64 nside
 
@@ -124,7 +124,7 @@ module Healpix =
     let private checkPix nside (pix: int64) =
         checkNside nside
         if pix < 0L || pix >= npix nside then
-            invalidArg (nameof pix) $"pixel {pix} out of range 0 … {npix nside - 1L} for Nside {nside}"
+            inputError $"pixel {pix} out of range 0 … {npix nside - 1L} for Nside {nside}"
 
     /// RING index → NESTED index.
     let ring2nest (nside: int) (pix: int64) =
@@ -196,8 +196,8 @@ module Healpix =
         struct (theta z sth, phi)
 
     let private checkAngle (th: float) (phi: float) =
-        if not (th >= 0.0 && th <= Math.PI) then invalidArg "theta" $"θ must lie in [0, π], got {th}"
-        if not (Double.IsFinite phi) then invalidArg "phi" $"φ must be finite, got {phi}"
+        if not (th >= 0.0 && th <= Math.PI) then inputError $"θ must lie in [0, π], got {th}"
+        if not (Double.IsFinite phi) then inputError $"φ must be finite, got {phi}"
 
     /// (z, tt, za, sth, haveSth) as HEALPix C++ loc2pix sees a direction.
     let private loc (th: float) (phi: float) =
@@ -269,7 +269,7 @@ module Healpix =
     let ringInfo (nside: int) (ring: int) : struct (int64 * int * float * float * bool) =
         checkNside nside
         if ring < 1 || ring > 4 * nside - 1 then
-            invalidArg (nameof ring) $"ring must lie in 1 … {4 * nside - 1}, got {ring}"
+            inputError $"ring must lie in 1 … {4 * nside - 1}, got {ring}"
         let ns = int64 nside
         let np = npix nside
         let fact2 = 4.0 / float np

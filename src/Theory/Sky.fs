@@ -1,9 +1,9 @@
 namespace SkyMix.Theory
 
 open System
+open System.Collections.Generic
 open System.Runtime.Intrinsics
 open System.Threading.Tasks
-open MathNet.Numerics.IntegralTransforms
 
 /// Spherical-harmonic coefficients a_ℓm, m ≥ 0, stored as healpy does: index(ℓ, m) = m(2ℓmax+1−m)/2 + ℓ.
 type Alm =
@@ -18,17 +18,19 @@ type Alm =
 
 /// Spherical-harmonic transforms on iso-latitude rings (map ↔ a_ℓm), angular power spectra and dipoles.
 ///
-/// Algorithm (as libsharp/ducc0): one FFT per ring gives the ring's Fourier phases F_m; then, for each m,
+/// Algorithm (as libsharp/ducc0): one real FFT per ring gives its Fourier phases F_m; then, for each m,
 /// the normalised associated Legendre functions λ_ℓm(θ) = Y_ℓm(θ, 0) are run up in ℓ by
 ///   λ_ℓm = a_ℓm (cos θ λ_{ℓ−1,m} − λ_{ℓ−2,m}/a_{ℓ−1,m}),  a_ℓm = √((4ℓ²−1)/(ℓ²−m²)),
-/// four north/south ring pairs at a time in one Vector256 (λ_ℓm(π−θ) = (−1)^{ℓ+m} λ_ℓm(θ)), with a
-/// 2^600 scale per lane where λ_mm = (−1)^m √((2m+1)/4π ∏(2k−1)/(2k)) sin^m θ underflows.
-/// Cost O(N_rings · ℓmax²) ∝ Npix^{3/2}; the m values are shared over all cores.
-/// map2alm with pixel weight w computes a_ℓm = w Σ_p f_p Y*_ℓm(p) (healpy's anafast with iter = 0 for
-/// w = 4π/Npix); map2almIter adds healpy's Jacobi steps a += map2alm(f − alm2map(a)).
+/// for eight north/south ring pairs at once in two Vector256 (λ_ℓm(π−θ) = (−1)^{ℓ+m} λ_ℓm(θ)). Where
+/// λ_mm = (−1)^m √((2m+1)/4π ∏(2k−1)/(2k)) sin^m θ underflows, each lane carries a 2^600 scale until
+/// the value grows into range. Cost O(N_rings ℓmax²) ∝ Npix^{3/2}; the m values are spread over all
+/// cores. map2alm with pixel weight w gives a_ℓm = w Σ_p f_p Y*_ℓm(p), which is healpy's anafast with
+/// iter = 0 for w = 4π/Npix; map2almIter adds healpy's Jacobi steps a += map2alm(f − alm2map(a)).
 /// Accuracy: agrees with healpy 1.16.1 to ~1e-13 relative on C_ℓ (tests, Nside 4 … 16).
 [<RequireQualifiedAccess>]
 module Sky =
+
+    type private V = Vector256<float>
 
     /// A ring of the map and its mirror image (if any); the transforms work on such pairs.
     type private Pair = { North: Ring; South: Ring voption }
@@ -45,171 +47,320 @@ module Sky =
                    yield { North = rings.[i]; South = ValueNone }
                    yield { North = rings.[j]; South = ValueNone } |]
 
-    /// Recurrence coefficients for one m: a_ℓm and 1/a_{ℓ−1,m} for ℓ = m … lmax (index ℓ − m),
-    /// and log2 of the λ_mm prefactor √((2m+1)/4π ∏(2k−1)/(2k)).
-    type private MCoeffs = { A: float[]; InvPrev: float[]; Log2Norm: float }
+    /// Recurrence coefficients for one m, index i = ℓ − m: A.[i] = a_ℓm and B.[i] = −a_ℓm/a_{ℓ−1,m},
+    /// so that λ_ℓ = A x λ_{ℓ−1} + B λ_{ℓ−2}.
+    type private MCoeffs = { A: float[]; B: float[] }
+
+    /// One step of the λ recurrence: A x λ1 + B λ0. Only the FMA sits on the dependency chain.
+    let inline private next (c: MCoeffs) (i: int) (x: V) (l1: V) (l0: V) =
+        Vector256.FusedMultiplyAdd(Vector256.Create(c.A.[i]) * x, l1, Vector256.Create(c.B.[i]) * l0)
 
     let private coefficients (lmax: int) =
-        let mutable log2Prod = 0.0
         Array.init (lmax + 1) (fun m ->
-            if m > 0 then log2Prod <- log2Prod + Math.Log2(float (2 * m - 1) / float (2 * m))
             let n = lmax - m + 1
-            let a = Array.zeroCreate n
-            let inv = Array.zeroCreate n
+            // padded so that the unrolled kernels may read two coefficients past ℓmax
+            let a = Array.zeroCreate (n + 4)
+            let b = Array.zeroCreate (n + 4)
             for l in m + 1 .. lmax do
                 let l2 = float l * float l
                 a.[l - m] <- sqrt ((4.0 * l2 - 1.0) / (l2 - float m * float m))
-                inv.[l - m] <- if l = m + 1 then 0.0 else 1.0 / a.[l - 1 - m]
-            { A = a; InvPrev = inv; Log2Norm = 0.5 * (Math.Log2(float (2 * m + 1) / (4.0 * Math.PI)) + log2Prod) })
+                b.[l - m] <- if l = m + 1 then 0.0 else -a.[l - m] / a.[l - 1 - m]
+            { A = a; B = b })
 
-    /// Four ring pairs processed together (lanes beyond the real pairs are empty, with phases 0).
-    type private Group = { Cos: Vector256<float>; Log2Sin: float[]; Pairs: Pair[] }
+    /// Four ring pairs processed together (lanes beyond the real pairs are empty: λ ≡ 0).
+    type private Group = { Cos: V; Live: V; Pairs: Pair[] }
 
     let private groupsOf (pairs: Pair[]) =
         pairs
         |> Array.chunkBySize 4
         |> Array.map (fun ps ->
             let cosine k = if k < ps.Length then ps.[k].North.Cos else 0.0
+            let live k = if k < ps.Length then 1.0 else 0.0
             { Cos = Vector256.Create(cosine 0, cosine 1, cosine 2, cosine 3)
-              Log2Sin = Array.init 4 (fun k -> if k < ps.Length then Math.Log2 ps.[k].North.Sin else Double.NegativeInfinity)
+              Live = Vector256.Create(live 0, live 1, live 2, live 3)
               Pairs = ps })
 
-    let private scaleStep = 600.0
     let private rescaleAbove = Vector256.Create(Math.ScaleB(1.0, 300))
     let private shrink = Math.ScaleB(1.0, -600)
+
+    /// The λ recurrence of one group for one m: λ_{m+I}, λ_{m+I+1} per lane, a per-lane 2^600 scale
+    /// (value · 2^(600·scale), scale ≤ 0) and the mask that is 1 on lanes holding true values.
+    type private Walk =
+        { mutable L0: V
+          mutable L1: V
+          mutable I: int
+          Scale: int[]
+          mutable Mask: V }
 
     let private maskOf (scale: int[]) =
         let f k = if scale.[k] = 0 then 1.0 else 0.0
         Vector256.Create(f 0, f 1, f 2, f 3)
 
-    /// Fills lam.[ℓ−m] with λ_ℓm of the group's four rings for ℓ = m … lmax. Where λ_ℓm < 2^-300 the
-    /// lane holds 0: it is carried as value · 2^(600·scale), scale < 0, until it grows into range.
-    let private fillLambda (m: int) (c: MCoeffs) (g: Group) (lam: Span<Vector256<float>>) =
-        let n = c.A.Length
-        let scale = Array.zeroCreate 4
-        let start k =
-            let log2Sin = g.Log2Sin.[k]
-            if Double.IsNegativeInfinity log2Sin then 0.0 // empty lane: λ ≡ 0, unscaled
-            else
-                let log2Lambda = c.Log2Norm + (if m = 0 then 0.0 else float m * log2Sin)
-                let s = floor ((log2Lambda + 300.0) / scaleStep)
-                scale.[k] <- int s
-                Math.Pow(2.0, log2Lambda - scaleStep * s) * (if m % 2 = 1 then -1.0 else 1.0)
-        let mutable l0 = Vector256.Create(start 0, start 1, start 2, start 3)
-        let mutable l1 = if n > 1 then l0 * g.Cos * Vector256.Create(c.A.[1]) else Vector256<float>.Zero
-        let mutable mask = maskOf scale
-        let mutable i = 0
-        while i < n && mask <> Vector256<float>.One do
-            let big = Vector256.GreaterThan(Vector256.Abs l0, rescaleAbove).ExtractMostSignificantBits()
-            if big <> 0u then
-                let f k =
-                    if (big >>> k) &&& 1u = 1u && scale.[k] < 0 then
-                        scale.[k] <- scale.[k] + 1
-                        shrink
-                    else 1.0
-                let fv = Vector256.Create(f 0, f 1, f 2, f 3)
-                l0 <- l0 * fv
-                l1 <- l1 * fv
-                mask <- maskOf scale
-            lam.[i] <- l0 * mask
-            if i + 2 < n then
-                let l2 = Vector256.Create(c.A.[i + 2]) * (g.Cos * l1 - Vector256.Create(c.InvPrev.[i + 2]) * l0)
+    /// λ_mm of every group and m in scaled form (mantissa in [2^-300, 2^300), scale ≤ 0), from the
+    /// recurrence λ_mm = −√((2m+1)/(2m)) sin θ λ_{m−1,m−1}, λ_00 = 1/√(4π); index m·ng + g.
+    type private Starts = { Mant: V[]; Scale: int[] }
+
+    let private startsOf (groups: Group[]) (lmax: int) : Starts =
+        let ng = groups.Length
+        let st = { Mant = Array.zeroCreate ((lmax + 1) * ng); Scale = Array.zeroCreate (4 * (lmax + 1) * ng) }
+        Parallel.For(0, ng, fun gi ->
+            let g = groups.[gi]
+            let mant = Array.init 4 (fun k -> if k < g.Pairs.Length then 1.0 / sqrt (4.0 * Math.PI) else 0.0)
+            let scale = Array.zeroCreate 4
+            for m in 0 .. lmax do
+                for k in 0 .. g.Pairs.Length - 1 do
+                    if m > 0 then
+                        mant.[k] <- -mant.[k] * sqrt (float (2 * m + 1) / float (2 * m)) * g.Pairs.[k].North.Sin
+                        if abs mant.[k] < Math.ScaleB(1.0, -300) then
+                            mant.[k] <- mant.[k] * Math.ScaleB(1.0, 600)
+                            scale.[k] <- scale.[k] - 1
+                    st.Scale.[4 * (m * ng + gi) + k] <- scale.[k]
+                st.Mant.[m * ng + gi] <- Vector256.Create(mant.[0], mant.[1], mant.[2], mant.[3]))
+        |> ignore
+        st
+
+    let private start (starts: Starts) (ng: int) (m: int) (gi: int) (c: MCoeffs) (g: Group) : Walk =
+        let scale = Array.sub starts.Scale (4 * (m * ng + gi)) 4
+        let l0 = starts.Mant.[m * ng + gi]
+        { L0 = l0; L1 = l0 * g.Cos * Vector256.Create(c.A.[1]); I = 0; Scale = scale; Mask = maskOf scale }
+
+    /// One step ℓ → ℓ+1 of the walk (coefficients are padded, so the last steps are harmless).
+    let inline private step (c: MCoeffs) (x: V) (w: Walk) =
+        let i = w.I
+        let l2 = next c (i + 2) x w.L1 w.L0
+        w.L0 <- w.L1
+        w.L1 <- l2
+        w.I <- i + 1
+
+    /// Rescales lanes whose scaled values passed 2^300 (only while some lane is still scaled).
+    let private rescale (w: Walk) =
+        let big = Vector256.GreaterThan(Vector256.Abs w.L0, rescaleAbove).ExtractMostSignificantBits()
+        if big <> 0u then
+            let f k =
+                if (big >>> k) &&& 1u = 1u && w.Scale.[k] < 0 then
+                    w.Scale.[k] <- w.Scale.[k] + 1
+                    shrink
+                else 1.0
+            let fv = Vector256.Create(f 0, f 1, f 2, f 3)
+            w.L0 <- w.L0 * fv
+            w.L1 <- w.L1 * fv
+            w.Mask <- maskOf w.Scale
+
+    /// Walks the scaled start region: first, while every live lane is still below range, the bare
+    /// recurrence (scales checked every 8 steps: one step grows λ by at most √(2m+3) < 2^7, far inside
+    /// the 2^700 headroom); then, while some lane is scaled, handing each masked λ_{m+I} to visit.
+    let inline private walkScaled (c: MCoeffs) (g: Group) (n: int) (w: Walk) ([<InlineIfLambda>] visit: int -> V -> unit) =
+        while w.I < n && w.Mask * g.Live = V.Zero do
+            rescale w
+            let mutable l0, l1, i = w.L0, w.L1, w.I
+            let stop = min n (i + 8)
+            while i < stop do
+                let l2 = next c (i + 2) g.Cos l1 l0
                 l0 <- l1
                 l1 <- l2
-            else l0 <- l1
-            i <- i + 1
-        while i < n do
-            lam.[i] <- l0
-            if i + 2 < n then
-                let l2 = Vector256.Create(c.A.[i + 2]) * (g.Cos * l1 - Vector256.Create(c.InvPrev.[i + 2]) * l0)
-                l0 <- l1
-                l1 <- l2
-            else l0 <- l1
-            i <- i + 1
+                i <- i + 1
+            w.L0 <- l0
+            w.L1 <- l1
+            w.I <- i
+        while w.I < n && w.Mask <> V.One do
+            rescale w
+            visit w.I (w.L0 * w.Mask)
+            step c g.Cos w
 
     /// λ_ℓm(θ) = Y_ℓm(θ, 0) for 0 ≤ m ≤ ℓ ≤ lmax at one colatitude, in Alm order (index(ℓ, m)).
     let lambdas (lmax: int) (theta: float) : float[] =
         let ring = { Cos = cos theta; Sin = sin theta; NPix = 1; Phi0 = 0.0; FirstPix = 0L }
-        let group = groupsOf [| { North = ring; South = ValueNone } |] |> Array.exactlyOne
+        let groups = groupsOf [| { North = ring; South = ValueNone } |]
+        let group = groups.[0]
         let coeffs = coefficients lmax
+        let starts = startsOf groups lmax
         let res = Array.zeroCreate (Alm.Size lmax)
-        let lam = Array.zeroCreate<Vector256<float>> (lmax + 1)
         for m in 0 .. lmax do
-            fillLambda m coeffs.[m] group (Span(lam, 0, lmax - m + 1))
-            for l in m .. lmax do res.[Alm.Index(lmax, l, m)] <- lam.[l - m].GetElement 0
+            let n = lmax - m + 1
+            let w = start starts 1 m 0 coeffs.[m] group
+            let baseIdx = Alm.Index(lmax, m, m)
+            walkScaled coeffs.[m] group n w (fun i v -> res.[baseIdx + i] <- v.GetElement 0)
+            while w.I < n do
+                res.[baseIdx + w.I] <- w.L0.GetElement 0
+                step coeffs.[m] group.Cos w
         res
 
     let private parallelOverM (lmax: int) (body: int -> unit) =
-        // heaviest m first; each m is one work item so both cores stay busy to the end
+        // heaviest m first, one m per work item, so both cores stay busy to the end
         Parallel.ForEach(
             Collections.Concurrent.Partitioner.Create([| 0 .. lmax |], Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
             (fun m -> body m))
         |> ignore
 
-    /// Fourier phases of one ring: F_m = Σ_j f_j e^{−imφ_j}, m = 0 … lmax.
-    let private ringPhases (map: float[]) (r: Ring) (lmax: int) (re: Span<float>) (im: Span<float>) =
-        let n = r.NPix
-        let bufRe = Array.zeroCreate n
-        let bufIm = Array.zeroCreate n
-        Array.blit map (int r.FirstPix) bufRe 0 n
-        Fourier.Forward(bufRe, bufIm, FourierOptions.NoScaling)
+    /// Per-thread FFT plans, one per ring length.
+    let private planFor (plans: Dictionary<int, Fft.RealPlan>) (n: int) =
+        match plans.TryGetValue n with
+        | true, p -> p
+        | _ ->
+            let p = Fft.realPlan n
+            plans.[n] <- p
+            p
+
+    /// e^{−imφ0}, m = 0 … lmax, by complex recurrence re-seeded exactly every 32 steps.
+    let private rotation (phi0: float) (lmax: int) (re: float[]) (im: float[]) =
+        let c1, s1 = cos phi0, -sin phi0
         for m in 0 .. lmax do
+            if m % 32 = 0 then
+                re.[m] <- cos (float m * phi0)
+                im.[m] <- -sin (float m * phi0)
+            else
+                re.[m] <- re.[m - 1] * c1 - im.[m - 1] * s1
+                im.[m] <- re.[m - 1] * s1 + im.[m - 1] * c1
+
+    /// Fourier phases of one ring: F_m = Σ_j f_j e^{−imφ_j} for m = 0 … lmax (aliased beyond n/2).
+    let private ringPhases plans (map: float[]) (r: Ring) (lmax: int) (re: Span<float>) (im: Span<float>) =
+        let n = r.NPix
+        let h = n / 2
+        let xr, xi = Array.zeroCreate (h + 1), Array.zeroCreate (h + 1)
+        Fft.realForward (planFor plans n) map (int r.FirstPix) (Span xr) (Span xi)
+        let rr, ri = Array.zeroCreate (lmax + 1), Array.zeroCreate (lmax + 1)
+        rotation r.Phi0 lmax rr ri
+        let mutable k = 0 // m mod n
+        for m in 0 .. lmax do
+            let fr = if k <= h then xr.[k] else xr.[n - k]
+            let fi = if k <= h then xi.[k] else -xi.[n - k]
+            re.[m] <- fr * rr.[m] - fi * ri.[m]
+            im.[m] <- fr * ri.[m] + fi * rr.[m]
+            k <- if k = n - 1 then 0 else k + 1
+
+    /// Synthesis of one ring: f_j = Σ_{m=−lmax}^{lmax} F_m e^{imφ_j} (F_{−m} = conj F_m) into map.
+    let private ringSynthesis plans (map: float[]) (r: Ring) (lmax: int) (fRe: int -> float) (fIm: int -> float) =
+        let n = r.NPix
+        let h = n / 2
+        let gr, gi = Array.zeroCreate (h + 1), Array.zeroCreate (h + 1)
+        let rr, ri = Array.zeroCreate (lmax + 1), Array.zeroCreate (lmax + 1)
+        rotation r.Phi0 lmax rr ri
+        // F_m e^{imφ0} goes to bin m mod n and its conjugate (F_{−m}) to bin −m mod n; the half
+        // spectrum k ≤ n/2 keeps the contributions that land there (the rest are their mirror images)
+        let put k (vr: float) (vi: float) =
+            if k <= h then
+                gr.[k] <- gr.[k] + vr
+                gi.[k] <- gi.[k] + vi
+        for m in 0 .. lmax do
+            let vr = fRe m * rr.[m] + fIm m * ri.[m] // F_m · conj(e^{−imφ0})
+            let vi = fIm m * rr.[m] - fRe m * ri.[m]
             let k = m % n
-            let c = cos (float m * r.Phi0)
-            let s = sin (float m * r.Phi0)
-            // multiply by e^{−imφ0}
-            re.[m] <- bufRe.[k] * c + bufIm.[k] * s
-            im.[m] <- bufIm.[k] * c - bufRe.[k] * s
+            if m = 0 then gr.[0] <- gr.[0] + vr
+            else
+                put k vr vi
+                put ((n - k) % n) vr (-vi)
+        gi.[0] <- 0.0
+        gi.[h] <- 0.0
+        Fft.realBackward (planFor plans n) (ReadOnlySpan gr) (ReadOnlySpan gi) map (int r.FirstPix)
+
+    /// Phases per (m, group), index m·ng + g, for the even (north + south) and odd (north − south) ℓ−m.
+    type private Phases = { ERe: V[]; EIm: V[]; ORe: V[]; OIm: V[] }
+
+    let private phasesOf (groups: Group[]) (weight: float) (map: float[]) (lmax: int) : Phases =
+        let ng = groups.Length
+        let nm = lmax + 1
+        let ph = { ERe = Array.zeroCreate (nm * ng); EIm = Array.zeroCreate (nm * ng)
+                   ORe = Array.zeroCreate (nm * ng); OIm = Array.zeroCreate (nm * ng) }
+        Parallel.For(0, ng, (fun () -> Dictionary<int, Fft.RealPlan>()), (fun gi _ plans ->
+            // lanes × m; a missing south ring leaves zeros, so the equator enters both parities
+            let nRe, nIm = Array.zeroCreate (4 * nm), Array.zeroCreate (4 * nm)
+            let sRe, sIm = Array.zeroCreate (4 * nm), Array.zeroCreate (4 * nm)
+            groups.[gi].Pairs |> Array.iteri (fun k p ->
+                ringPhases plans map p.North lmax (Span(nRe, k * nm, nm)) (Span(nIm, k * nm, nm))
+                match p.South with
+                | ValueSome s -> ringPhases plans map s lmax (Span(sRe, k * nm, nm)) (Span(sIm, k * nm, nm))
+                | ValueNone -> ())
+            let w = Vector256.Create weight
+            let inline lanes (a: float[]) m = Vector256.Create(a.[m], a.[nm + m], a.[2 * nm + m], a.[3 * nm + m])
+            for m in 0 .. lmax do
+                let i = m * ng + gi
+                let nr, ni, sr, si = lanes nRe m, lanes nIm m, lanes sRe m, lanes sIm m
+                ph.ERe.[i] <- w * (nr + sr)
+                ph.EIm.[i] <- w * (ni + si)
+                ph.ORe.[i] <- w * (nr - sr)
+                ph.OIm.[i] <- w * (ni - si)
+            plans), ignore)
+        |> ignore
+        ph
+
+    /// Adds λ_ℓm · phase of group g over ℓ = m … lmax to the lane accumulators (acc.[ℓ−m]).
+    let private analyseGroup (c: MCoeffs) (g: Group) (ph: Phases) (k: int) (n: int) (accRe: V[]) (accIm: V[]) (w: Walk) (upTo: int) =
+        let eRe, eIm, oRe, oIm = ph.ERe.[k], ph.EIm.[k], ph.ORe.[k], ph.OIm.[k]
+        let visit i (lam: V) =
+            if i % 2 = 0 then
+                accRe.[i] <- Vector256.FusedMultiplyAdd(lam, eRe, accRe.[i])
+                accIm.[i] <- Vector256.FusedMultiplyAdd(lam, eIm, accIm.[i])
+            else
+                accRe.[i] <- Vector256.FusedMultiplyAdd(lam, oRe, accRe.[i])
+                accIm.[i] <- Vector256.FusedMultiplyAdd(lam, oIm, accIm.[i])
+        walkScaled c g n w visit
+        while w.I < upTo do
+            visit w.I w.L0
+            step c g.Cos w
+
+    /// The fused kernel: two groups (eight ring pairs) from ℓ = m + i0 to lmax, both fully unscaled.
+    let private analysePair (c: MCoeffs) (xa: V) (xb: V) (ph: Phases) (ka: int) (kb: int) (n: int)
+                            (accRe: V[]) (accIm: V[]) (wa: Walk) (wb: Walk) =
+        let eRa, eIa, oRa, oIa = ph.ERe.[ka], ph.EIm.[ka], ph.ORe.[ka], ph.OIm.[ka]
+        let eRb, eIb, oRb, oIb = ph.ERe.[kb], ph.EIm.[kb], ph.ORe.[kb], ph.OIm.[kb]
+        let mutable a0, a1, b0, b1 = wa.L0, wa.L1, wb.L0, wb.L1
+        let mutable i = wa.I
+        let inline accumulate i (pra: V) (pia: V) (prb: V) (pib: V) (la: V) (lb: V) =
+            accRe.[i] <- Vector256.FusedMultiplyAdd(la, pra, Vector256.FusedMultiplyAdd(lb, prb, accRe.[i]))
+            accIm.[i] <- Vector256.FusedMultiplyAdd(la, pia, Vector256.FusedMultiplyAdd(lb, pib, accIm.[i]))
+        if i % 2 = 1 && i < n then
+            // start on an even ℓ − m
+            accumulate i oRa oIa oRb oIb a0 b0
+            let a2 = next c (i + 2) xa a1 a0
+            let b2 = next c (i + 2) xb b1 b0
+            a0 <- a1
+            a1 <- a2
+            b0 <- b1
+            b1 <- b2
+            i <- i + 1
+        while i < n do
+            // λ_{m+i} (even ℓ − m) and λ_{m+i+1} (odd) in (a0, a1), (b0, b1)
+            accumulate i eRa eIa eRb eIb a0 b0
+            let a2 = next c (i + 2) xa a1 a0
+            let b2 = next c (i + 2) xb b1 b0
+            if i + 1 < n then accumulate (i + 1) oRa oIa oRb oIb a1 b1
+            let a3 = next c (i + 3) xa a2 a1
+            let b3 = next c (i + 3) xb b2 b1
+            a0 <- a2
+            a1 <- a3
+            b0 <- b2
+            b1 <- b3
+            i <- i + 2
 
     /// Analysis: a_ℓm = weight · Σ_p f_p Y*_ℓm(θ_p, φ_p) for ℓ ≤ lmax (healpy map2alm with iter = 0).
     let map2almWeighted (rings: Ring[]) (weight: float) (map: float[]) (lmax: int) : Alm =
         let groups = pairsOf rings |> groupsOf
         let ng = groups.Length
-        let nm = lmax + 1
-        // per (m, group), index m·ng + g: phases of north + south (even ℓ−m) and north − south (odd ℓ−m)
-        let sRe = Array.zeroCreate<Vector256<float>> (nm * ng)
-        let sIm = Array.zeroCreate<Vector256<float>> (nm * ng)
-        let dRe = Array.zeroCreate<Vector256<float>> (nm * ng)
-        let dIm = Array.zeroCreate<Vector256<float>> (nm * ng)
-        Parallel.For(0, ng, fun gi ->
-            // lanes × m; a missing south ring leaves zeros, so the equator enters both parities
-            let nRe, nIm = Array.zeroCreate (4 * nm), Array.zeroCreate (4 * nm)
-            let tRe, tIm = Array.zeroCreate (4 * nm), Array.zeroCreate (4 * nm)
-            groups.[gi].Pairs |> Array.iteri (fun k p ->
-                ringPhases map p.North lmax (Span(nRe, k * nm, nm)) (Span(nIm, k * nm, nm))
-                match p.South with
-                | ValueSome s -> ringPhases map s lmax (Span(tRe, k * nm, nm)) (Span(tIm, k * nm, nm))
-                | ValueNone -> ())
-            let lanes (a: float[]) (b: float[]) (sign: float) m =
-                let v k = weight * (a.[k * nm + m] + sign * b.[k * nm + m])
-                Vector256.Create(v 0, v 1, v 2, v 3)
-            for m in 0 .. lmax do
-                sRe.[m * ng + gi] <- lanes nRe tRe 1.0 m
-                sIm.[m * ng + gi] <- lanes nIm tIm 1.0 m
-                dRe.[m * ng + gi] <- lanes nRe tRe -1.0 m
-                dIm.[m * ng + gi] <- lanes nIm tIm -1.0 m)
-        |> ignore
+        let ph = phasesOf groups weight map lmax
         let coeffs = coefficients lmax
+        let starts = startsOf groups lmax
         let alm = Alm.Zero lmax
         parallelOverM lmax (fun m ->
+            let c = coeffs.[m]
             let n = lmax - m + 1
-            let lam = Array.zeroCreate<Vector256<float>> n
-            let accRe = Array.zeroCreate<Vector256<float>> n
-            let accIm = Array.zeroCreate<Vector256<float>> n
-            for gi in 0 .. ng - 1 do
-                fillLambda m coeffs.[m] groups.[gi] (Span lam)
-                let k = m * ng + gi
-                let eRe, eIm, oRe, oIm = sRe.[k], sIm.[k], dRe.[k], dIm.[k]
-                let mutable i = 0
-                while i + 1 < n do
-                    accRe.[i] <- Vector256.FusedMultiplyAdd(lam.[i], eRe, accRe.[i])
-                    accIm.[i] <- Vector256.FusedMultiplyAdd(lam.[i], eIm, accIm.[i])
-                    accRe.[i + 1] <- Vector256.FusedMultiplyAdd(lam.[i + 1], oRe, accRe.[i + 1])
-                    accIm.[i + 1] <- Vector256.FusedMultiplyAdd(lam.[i + 1], oIm, accIm.[i + 1])
-                    i <- i + 2
-                if i < n then
-                    accRe.[i] <- Vector256.FusedMultiplyAdd(lam.[i], eRe, accRe.[i])
-                    accIm.[i] <- Vector256.FusedMultiplyAdd(lam.[i], eIm, accIm.[i])
+            let accRe = Array.zeroCreate<V> n
+            let accIm = Array.zeroCreate<V> n
+            let mutable gi = 0
+            while gi < ng do
+                if gi + 1 < ng then
+                    let ka, kb = m * ng + gi, m * ng + gi + 1
+                    let wa = start starts ng m gi c groups.[gi]
+                    let wb = start starts ng m (gi + 1) c groups.[gi + 1]
+                    // leave the scaled start region of both walks, then run them side by side
+                    analyseGroup c groups.[gi] ph ka n accRe accIm wa 0
+                    analyseGroup c groups.[gi + 1] ph kb n accRe accIm wb 0
+                    analyseGroup c groups.[gi] ph ka n accRe accIm wa wb.I
+                    analyseGroup c groups.[gi + 1] ph kb n accRe accIm wb wa.I
+                    analysePair c groups.[gi].Cos groups.[gi + 1].Cos ph ka kb n accRe accIm wa wb
+                else
+                    let w = start starts ng m gi c groups.[gi]
+                    analyseGroup c groups.[gi] ph (m * ng + gi) n accRe accIm w n
+                gi <- gi + 2
             let baseIdx = Alm.Index(lmax, m, m)
             for i in 0 .. n - 1 do
                 alm.Re.[baseIdx + i] <- Vector256.Sum accRe.[i]
@@ -223,31 +374,38 @@ module Sky =
         let ng = groups.Length
         let nm = lmax + 1
         // per (m, group): F_m of the north and the south ring of each lane
-        let fnRe = Array.zeroCreate<Vector256<float>> (nm * ng)
-        let fnIm = Array.zeroCreate<Vector256<float>> (nm * ng)
-        let fsRe = Array.zeroCreate<Vector256<float>> (nm * ng)
-        let fsIm = Array.zeroCreate<Vector256<float>> (nm * ng)
+        let fnRe, fnIm = Array.zeroCreate<V> (nm * ng), Array.zeroCreate<V> (nm * ng)
+        let fsRe, fsIm = Array.zeroCreate<V> (nm * ng), Array.zeroCreate<V> (nm * ng)
         let coeffs = coefficients lmax
+        let starts = startsOf groups lmax
         parallelOverM lmax (fun m ->
+            let c = coeffs.[m]
             let n = lmax - m + 1
-            let lam = Array.zeroCreate<Vector256<float>> n
             let baseIdx = Alm.Index(lmax, m, m)
             for gi in 0 .. ng - 1 do
-                fillLambda m coeffs.[m] groups.[gi] (Span lam)
-                let mutable eRe = Vector256<float>.Zero
-                let mutable eIm = Vector256<float>.Zero
-                let mutable oRe = Vector256<float>.Zero
-                let mutable oIm = Vector256<float>.Zero
-                let mutable i = 0
+                let g = groups.[gi]
+                let w = start starts ng m gi c g
+                // even/odd ℓ−m sums Σ λ a_ℓm: the scaled start region first, then the plain loop
+                let sums = Array.zeroCreate<V> 4
+                walkScaled c g n w (fun i lam ->
+                    let j = 2 * (i % 2)
+                    sums.[j] <- Vector256.FusedMultiplyAdd(lam, Vector256.Create(alm.Re.[baseIdx + i]), sums.[j])
+                    sums.[j + 1] <- Vector256.FusedMultiplyAdd(lam, Vector256.Create(alm.Im.[baseIdx + i]), sums.[j + 1]))
+                let mutable eRe, eIm, oRe, oIm = sums.[0], sums.[1], sums.[2], sums.[3]
+                let mutable l0, l1 = w.L0, w.L1
+                let mutable i = w.I
                 while i < n do
                     let aRe = Vector256.Create(alm.Re.[baseIdx + i])
                     let aIm = Vector256.Create(alm.Im.[baseIdx + i])
                     if i % 2 = 0 then
-                        eRe <- Vector256.FusedMultiplyAdd(lam.[i], aRe, eRe)
-                        eIm <- Vector256.FusedMultiplyAdd(lam.[i], aIm, eIm)
+                        eRe <- Vector256.FusedMultiplyAdd(l0, aRe, eRe)
+                        eIm <- Vector256.FusedMultiplyAdd(l0, aIm, eIm)
                     else
-                        oRe <- Vector256.FusedMultiplyAdd(lam.[i], aRe, oRe)
-                        oIm <- Vector256.FusedMultiplyAdd(lam.[i], aIm, oIm)
+                        oRe <- Vector256.FusedMultiplyAdd(l0, aRe, oRe)
+                        oIm <- Vector256.FusedMultiplyAdd(l0, aIm, oIm)
+                    let l2 = next c (i + 2) g.Cos l1 l0
+                    l0 <- l1
+                    l1 <- l2
                     i <- i + 1
                 let k = m * ng + gi
                 fnRe.[k] <- eRe + oRe
@@ -255,33 +413,14 @@ module Sky =
                 fsRe.[k] <- eRe - oRe
                 fsIm.[k] <- eIm - oIm)
         let map = Array.zeroCreate (rings |> Array.sumBy (fun r -> r.NPix))
-        let synthesise (r: Ring) (fRe: Vector256<float>[]) (fIm: Vector256<float>[]) gi lane =
-            let n = r.NPix
-            let gRe = Array.zeroCreate n
-            let gIm = Array.zeroCreate n
-            // f_j = Σ_{m=−lmax}^{lmax} F_m e^{im(φ0 + 2πj/n)} with F_{−m} = conj F_m, folded onto n bins
-            for m in 0 .. lmax do
-                let re = fRe.[m * ng + gi].GetElement lane
-                let im = fIm.[m * ng + gi].GetElement lane
-                let c = cos (float m * r.Phi0)
-                let s = sin (float m * r.Phi0)
-                let fr = re * c - im * s
-                let fi = re * s + im * c
-                let k = m % n
-                gRe.[k] <- gRe.[k] + fr
-                gIm.[k] <- gIm.[k] + fi
-                if m > 0 then
-                    let k2 = (n - k) % n
-                    gRe.[k2] <- gRe.[k2] + fr
-                    gIm.[k2] <- gIm.[k2] - fi
-            Fourier.Inverse(gRe, gIm, FourierOptions.NoScaling)
-            Array.blit gRe 0 map (int r.FirstPix) n
-        Parallel.For(0, ng, fun gi ->
+        Parallel.For(0, ng, (fun () -> Dictionary<int, Fft.RealPlan>()), (fun gi _ plans ->
             groups.[gi].Pairs |> Array.iteri (fun lane p ->
-                synthesise p.North fnRe fnIm gi lane
+                let get (a: V[]) m = a.[m * ng + gi].GetElement lane
+                ringSynthesis plans map p.North lmax (get fnRe) (get fnIm)
                 match p.South with
-                | ValueSome s -> synthesise s fsRe fsIm gi lane
-                | ValueNone -> ()))
+                | ValueSome s -> ringSynthesis plans map s lmax (get fsRe) (get fsIm)
+                | ValueNone -> ())
+            plans), ignore)
         |> ignore
         map
 
@@ -313,9 +452,12 @@ module Sky =
         let nside =
             match Healpix.nsideOfNpix (int64 map.Length) with
             | Some n -> n
-            | None -> invalidArg (nameof map) $"a HEALPix map has 12·Nside² pixels; got {map.Length}"
-        if lmax < 0 then invalidArg (nameof lmax) $"lmax must be ≥ 0, got {lmax}"
-        if iter < 0 then invalidArg (nameof iter) $"iter must be ≥ 0, got {iter}"
+            | None -> inputError $"a HEALPix map has 12·Nside² pixels; got {map.Length}"
+        if lmax < 0 then inputError $"lmax must be ≥ 0, got {lmax}"
+        if iter < 0 then inputError $"iter must be ≥ 0, got {iter}"
+        match Array.tryFindIndex (Double.IsFinite >> not) map with
+        | Some p -> inputError $"map pixel {p} is {map.[p]}; every pixel must be a finite number"
+        | None -> ()
         map2almIter (Healpix.rings nside) (4.0 * Math.PI / float map.Length) map lmax iter
 
     /// HEALPix RING map → C_ℓ as healpy.anafast(map, lmax, iter) (no monopole/dipole removal).
@@ -323,7 +465,7 @@ module Sky =
 
     /// Dipole vector Φ = (1/4π) ∫ p̂ f/f̄ dp (eq. 52) from a_00 and a_1m; C_1 = 4π|Φ|² (eq. 54).
     let dipole (alm: Alm) : struct (float * float * float) =
-        if alm.Lmax < 1 then invalidArg (nameof alm) "the dipole needs a_ℓm up to ℓ = 1"
+        if alm.Lmax < 1 then inputError "the dipole needs a_ℓm up to ℓ = 1"
         let fbar4pi = alm.Re.[0] * sqrt (4.0 * Math.PI) // 4π f̄
         let a10 = alm.Re.[Alm.Index(alm.Lmax, 1, 0)]
         let i11 = Alm.Index(alm.Lmax, 1, 1)

@@ -81,8 +81,8 @@ module Bessel =
 
     /// j_ℓ(x) for ℓ = 0 … lmax as a new array.
     let sphericalJ (lmax: int) (x: float) : float[] =
-        if lmax < 0 then invalidArg (nameof lmax) $"lmax must be ≥ 0, got {lmax}"
-        if not (x >= 0.0 && x <= 1e6) then invalidArg (nameof x) $"x must lie in [0, 1e6], got {x}"
+        if lmax < 0 then inputError $"lmax must be ≥ 0, got {lmax}"
+        if not (x >= 0.0 && x <= 1e6) then inputError $"x must lie in [0, 1e6], got {x}"
         let res = Array.zeroCreate (lmax + 1)
         sphericalJInto x (Span res)
         res
@@ -112,8 +112,8 @@ module Legendre =
             q.[l + 1] <- (float (2 * l + 1) * x * q.[l] - float l * q.[l - 1]) / float (l + 1)
 
     let private checkedArgs lmax x =
-        if lmax < 0 then invalidArg (nameof lmax) $"lmax must be ≥ 0, got {lmax}"
-        if not (abs x < 1.0) then invalidArg (nameof x) $"x must satisfy |x| < 1, got {x}"
+        if lmax < 0 then inputError $"lmax must be ≥ 0, got {lmax}"
+        if not (abs x < 1.0) then inputError $"x must satisfy |x| < 1, got {x}"
 
     /// P_ℓ(x), ℓ = 0 … lmax.
     let p (lmax: int) (x: float) =

@@ -1,0 +1,8 @@
+module SkyMix.PropertyTests.Main
+
+open Expecto
+
+[<EntryPoint>]
+let main argv =
+    testList "SkyMix properties" [ Gen.tests; SpecialProps.tests; HealpixProps.tests; SkyProps.tests ]
+    |> SkyMix.Tests.Runner.run argv
