@@ -4,5 +4,5 @@ open Expecto
 
 [<EntryPoint>]
 let main argv =
-    testList "SkyMix properties" [ Gen.tests; SpecialProps.tests; HealpixProps.tests; SkyProps.tests ]
+    testList "SkyMix properties" [ Gen.tests; SpecialProps.tests; HealpixProps.tests; SkyProps.tests; MixingProps.tests ]
     |> SkyMix.Tests.Runner.run argv

@@ -318,3 +318,48 @@ module SineIntegral =
         let ax = abs x
         if ax <= 2.0 then snd (series ax)
         else eulerGamma + log ax - snd (continuedFraction ax)
+
+/// Gauss–Legendre quadrature nodes and weights on [−1, 1].
+///
+/// Source: Newton's iteration on P_n from Tricomi's initial guess cos(π(4i−1)/(4n+2)), with P_n and P_n'
+/// from Bonnet's recurrence (Press et al., Numerical Recipes §4.6). The n-point rule is exact for
+/// polynomials of degree 2n − 1; nodes are accurate to a few ulp for n ≤ 2000 (tests integrate
+/// monomials exactly).
+[<RequireQualifiedAccess>]
+module GaussLegendre =
+
+    /// Nodes x (ascending) and weights w of the n-point rule on [−1, 1].
+    let rule (n: int) : float[] * float[] =
+        if n < 1 then inputError $"a Gauss–Legendre rule needs n ≥ 1 points, got {n}"
+        let x = Array.zeroCreate n
+        let w = Array.zeroCreate n
+        for i in 0 .. (n + 1) / 2 - 1 do
+            let mutable z = cos (Math.PI * (float i + 0.75) / (float n + 0.5))
+            let mutable dp = 0.0
+            let mutable go = true
+            let mutable iter = 0
+            while go do
+                let mutable p0 = 1.0
+                let mutable p1 = z
+                for k in 2 .. n do
+                    let p2 = (float (2 * k - 1) * z * p1 - float (k - 1) * p0) / float k
+                    p0 <- p1
+                    p1 <- p2
+                let pn = if n = 1 then z else p1
+                let pnm1 = if n = 1 then 1.0 else p0
+                dp <- float n * (z * pn - pnm1) / (z * z - 1.0)
+                let dz = pn / dp
+                z <- z - dz
+                iter <- iter + 1
+                go <- abs dz > 1e-16 && iter < 100
+            x.[n - 1 - i] <- z
+            x.[i] <- -z
+            w.[i] <- 2.0 / ((1.0 - z * z) * dp * dp)
+            w.[n - 1 - i] <- w.[i]
+        x, w
+
+    /// The n-point rule mapped onto [a, b].
+    let on (a: float) (b: float) (n: int) : float[] * float[] =
+        let x, w = rule n
+        let h = 0.5 * (b - a)
+        Array.map (fun t -> a + h * (t + 1.0)) x, Array.map (fun v -> h * v) w

@@ -2,6 +2,120 @@
 /// command line (src/Cli) call. Everything below it is pure: parameters in, numbers out.
 module SkyMix.Theory.Api
 
+open System
+
 /// Angular power spectrum C_ℓ (ℓ = 0 … lmax) of a HEALPix RING map, as healpy.anafast(map, lmax, iter)
 /// with use_weights = False and no monopole/dipole removal. lmax may exceed 3·Nside − 1.
 let angularSpectrum (map: float[]) (lmax: int) (iter: int) : float[] = Sky.anafast map lmax iter
+
+/// Inputs of one prediction (physics.md §1). Theory units: Ω = c = 1.
+type PredictInput =
+    { /// ρ = r_g/L_c
+      Rho: float
+      /// η = ⟨δB²⟩/B_rms²
+      Eta: float
+      /// spectral index of g(k) ∝ k^{−q}
+      Q: float
+      /// k_max in units of Ω/c
+      KMax: float
+      /// largest multipole of the truncated mixing matrix
+      Lmax: int
+      /// ΩΔT; when None, ΩΔT = LawA·(Ωτ_s)^{1/3} (eq. 51)
+      OmegaDT: float option
+      /// the constant a of eq. 51 (the paper finds ≈ 4)
+      LawA: float
+      /// quadrature resolution
+      Accuracy: Accuracy }
+
+/// Everything derived for one rigidity.
+type Prediction =
+    { Input: PredictInput
+      Spectrum: Spectrum
+      /// K_zz [c²/Ω] from QLT
+      Kzz: float
+      /// Ωτ_s = 3ΩK_zz
+      OmegaTauS: float
+      /// the ΩΔT used
+      OmegaDT: float
+      Lambda0: float
+      Lambda2: float
+      /// W = ⅔Λ₀ − ⅓Λ₂
+      W: float
+      /// C_ℓ in units of S/Ω, ℓ = 0 … lmax (C_0 = 0)
+      Cl: float[]
+      /// C_ℓ/C_1
+      ClOverC1: float[]
+      /// power-law index of C_ℓ over ℓ = 5 … min(30, lmax), if lmax ≥ 6
+      Index: float option
+      /// C_ℓ/C_1 of the same calculation truncated at lmax/2
+      HalfLmaxClOverC1: float[]
+      /// max over ℓ ≤ min(30, lmax/2) of |(C_ℓ/C_1)(lmax/2) / (C_ℓ/C_1)(lmax) − 1|
+      TruncationChange: float
+      /// Σ_ℓ (2ℓ+1)(2M^(1a)+M^(1c))_{ℓℓ0} relative to Σ_ℓ (2ℓ+1)|…|, ℓ0 = 1 … lmax/2 (power lost past lmax)
+      SumRuleResidual: float[]
+      /// M = I + 2M^(1a) + M^(1c) on ℓ, ℓ0 = 0 … lmax
+      M: float[,] }
+
+/// Checks a prediction's inputs; raises InputError saying what is wrong and what is allowed.
+let validate (p: PredictInput) =
+    if not (p.Rho > 0.0 && Double.IsFinite p.Rho) then inputError $"ρ must be a positive number, got {p.Rho}"
+    if not (p.Eta > 0.0 && p.Eta < 1.0) then inputError $"η must lie in (0, 1), got {p.Eta}"
+    if not (p.Q > 0.0 && p.Q < 2.0) then inputError $"q must lie in (0, 2), got {p.Q}"
+    if p.Lmax < 2 || p.Lmax > 1000 then inputError $"ℓ_max must lie in 2 … 1000, got {p.Lmax}"
+    match p.OmegaDT with
+    | Some dt when not (dt > 0.0 && Double.IsFinite dt) -> inputError $"ΩΔT must be a positive number, got {dt}"
+    | _ -> ()
+    if not (p.LawA > 0.0 && Double.IsFinite p.LawA) then inputError $"the law constant a must be positive, got {p.LawA}"
+    let kMin = Units.kMin p.Rho p.Eta
+    if not (p.KMax > kMin && Double.IsFinite p.KMax) then
+        inputError $"k_max must exceed k_min = 2πρ/(5√(1−η)) = {kMin:G4} Ω/c, got {p.KMax}"
+
+/// The spectrum, QLT and ΩΔT of a prediction without the mixing matrix (cheap).
+let turbulence (p: PredictInput) : Spectrum * float * float =
+    validate p
+    let s = Spectrum.create p.Q (Units.kMin p.Rho p.Eta) p.KMax p.Eta
+    let kzz = Qlt.kzz s
+    let dt = p.OmegaDT |> Option.defaultWith (fun () -> p.LawA * (3.0 * kzz) ** (1.0 / 3.0))
+    s, kzz, dt
+
+/// The steady-state spectrum of the truncated mixing equation (eq. 20) and its diagnostics.
+let predict (p: PredictInput) : Prediction =
+    let s, kzz, dt = turbulence p
+    let l0 = Mixing.lambda s p.Accuracy dt 0
+    let l2 = Mixing.lambda s p.Accuracy dt 2
+    let w = 2.0 / 3.0 * l0 - 1.0 / 3.0 * l2
+    let kappa = Mixing.kappa s p.Accuracy dt (2 * p.Lmax)
+    let spectrumAt lmax =
+        let m1a = Mixing.m1aDiagonal w lmax
+        let m1c = Mixing.m1c kappa lmax
+        m1a, m1c, Mixing.steadyState m1a m1c dt
+    let m1a, m1c, cl = spectrumAt p.Lmax
+    let half = max 2 (p.Lmax / 2)
+    let _, _, clHalf = spectrumAt half
+    let over (c: float[]) = c |> Array.map (fun v -> v / c.[1])
+    let ratio, ratioHalf = over cl, over clHalf
+    let top = min 30 half
+    let change = Seq.max [ for l in 1 .. top -> abs (ratioHalf.[l] / ratio.[l] - 1.0) ]
+    let residual =
+        let sums = Mixing.sumRule m1a m1c
+        [| for l0 in 1 .. half ->
+               let scale = Seq.sum [ for l in 0 .. p.Lmax -> float (2 * l + 1) * abs ((if l = l0 then 2.0 * m1a.[l] else 0.0) + m1c.[l, l0]) ]
+               sums.[l0] / scale |]
+    { Input = p
+      Spectrum = s
+      Kzz = kzz
+      OmegaTauS = 3.0 * kzz
+      OmegaDT = dt
+      Lambda0 = l0
+      Lambda2 = l2
+      W = w
+      Cl = cl
+      ClOverC1 = ratio
+      Index =
+        if p.Lmax >= 6 && Array.forall (fun v -> v > 0.0) cl.[5 .. min 30 p.Lmax] then
+            Some(fst (Mixing.powerLaw cl 5 (min 30 p.Lmax)))
+        else None
+      HalfLmaxClOverC1 = ratioHalf
+      TruncationChange = change
+      SumRuleResidual = residual
+      M = Mixing.matrix m1a m1c }

@@ -1,0 +1,75 @@
+/// Mixing-matrix properties on random band-limited power-law spectra (physics.md §4).
+module SkyMix.PropertyTests.MixingProps
+
+open System
+open FsCheck
+open FsCheck.FSharp
+open Expecto
+open SkyMix.Theory
+open SkyMix.PropertyTests.Gen
+
+/// A random band-limited power law: q ∈ [1.1, 1.9], k range inside [0.01, 5]Ω (η = 0.5), and ΩΔT ∈ [2, 40].
+type Case = { Spectrum: Spectrum; OmegaDT: float }
+
+let private case =
+    gen {
+        let! q = Gen.choose (110, 190) |> Gen.map (fun i -> float i / 100.0)
+        let! lo = Gen.choose (0, 200) |> Gen.map (fun i -> 0.01 * 10.0 ** (float i / 100.0)) // 0.01 … 1
+        let! span = Gen.choose (30, 100) |> Gen.map (fun i -> float i / 100.0)
+        let hi = lo + span * (5.0 - lo)
+        let! dt = Gen.choose (200, 4000) |> Gen.map (fun i -> float i / 100.0)
+        return { Spectrum = Spectrum.create q lo hi 0.5; OmegaDT = dt }
+    }
+
+let private acc = Accuracy.Default
+
+/// Eq. 47 summed literally: every ℓA, ℓB and every m, with single 3j symbols.
+let private bruteM1c (kappa: float[,]) (lmax: int) =
+    Array2D.init (lmax + 1) (lmax + 1) (fun l l0 ->
+        let mutable sum = 0.0
+        for a in abs (l - l0) .. l + l0 do
+            for b in abs (l - l0) .. l + l0 do
+                if (a + b) % 2 = 0 then
+                    let phase = if ((b - a) / 2) % 2 = 0 then 1.0 else -1.0
+                    let w0 = Wigner3j.symbol a l l0 0 0 0 * Wigner3j.symbol b l l0 0 0 0
+                    if w0 <> 0.0 then
+                        let mutable sm = 0.0
+                        for m in -(min l l0) .. min l l0 do
+                            sm <- sm + float (2 * l0 * (l0 + 1) - 2 * m * m) * Wigner3j.symbol a l l0 0 m -m * Wigner3j.symbol b l l0 0 m -m
+                        sum <- sum + phase * float ((2 * a + 1) * (2 * b + 1)) * 2.0 * w0 * sm * kappa.[a, b]
+        Math.PI * float (2 * l0 + 1) * sum)
+
+let tests =
+    testList "mixing-matrix properties" [
+        testPropertyWithConfig { config with maxTest = 12 } "sum rule Σ_ℓ (2ℓ+1)(2M1a + M1c)_ℓℓ0 = 0, ℓ0 ≤ 8, to 1e-8 of Σ|terms|" (
+            Prop.forAll (Arb.fromGen case) (fun c ->
+                // j_ℓ(kt) is negligible for ℓ beyond k_max ΔT plus a few (k_max ΔT)^{1/3}
+                let x = c.Spectrum.KMax * c.OmegaDT
+                let rows = int (ceil (x + 10.0 * x ** (1.0 / 3.0))) + 30
+                let w = Mixing.w c.Spectrum acc c.OmegaDT
+                let m1a = Mixing.m1aDiagonal w rows
+                let m1c = Mixing.m1cBlock (Mixing.kappa c.Spectrum acc c.OmegaDT (rows + 8)) rows 8
+                [ 1 .. 8 ] |> List.forall (fun l0 ->
+                    let terms = [ for l in 0 .. rows -> float (2 * l + 1) * ((if l = l0 then 2.0 * m1a.[l] else 0.0) + m1c.[l, l0]) ]
+                    abs (List.sum terms) <= 1e-8 * List.sumBy abs terms)))
+        testPropertyWithConfig { config with maxTest = 8 } "M^(1c) equals the literal eq. 47 double sum over ℓA, ℓB and m (so S_AB = 0 for |ℓA − ℓB| > 2)" (
+            Prop.forAll (Arb.fromGen case) (fun c ->
+                let lmax = 6
+                let kappa = Mixing.kappa c.Spectrum acc c.OmegaDT (2 * lmax)
+                let fast, slow = Mixing.m1c kappa lmax, bruteM1c kappa lmax
+                let scale = Seq.max [ for i in 0 .. lmax do for j in 0 .. lmax -> abs slow.[i, j] ]
+                Seq.forall (fun (i, j) -> abs (fast.[i, j] - slow.[i, j]) <= 1e-12 * scale) [ for i in 0 .. lmax do for j in 0 .. lmax -> i, j ]))
+        testPropertyWithConfig { config with maxTest = 8 } "κ is symmetric, and column ℓ0 = 0 of M^(1c) vanishes exactly" (
+            Prop.forAll (Arb.fromGen case) (fun c ->
+                let k = Mixing.kappa c.Spectrum acc c.OmegaDT 24
+                let m1c = Mixing.m1c k 12
+                let symmetric = Seq.forall (fun (a, b) -> abs (k.[a, b] - k.[b, a]) <= 1e-14 * abs k.[0, 0]) [ for a in 0 .. 24 do for b in 0 .. 24 -> a, b ]
+                symmetric && Seq.forall (fun l -> m1c.[l, 0] = 0.0) [ 0 .. 12 ]))
+        testPropertyWithConfig { config with maxTest = 6 } "C_ℓ/C_1 at fixed ΩΔT does not change when g is multiplied by a constant" (
+            Prop.forAll (Arb.fromGen (Gen.zip case (Gen.choose (1, 1000)))) (fun (c, f) ->
+                let steady (s: Spectrum) =
+                    let cl = Mixing.steadyState (Mixing.m1aDiagonal (Mixing.w s acc c.OmegaDT) 12) (Mixing.m1c (Mixing.kappa s acc c.OmegaDT 24) 12) c.OmegaDT
+                    cl |> Array.map (fun v -> v / cl.[1])
+                let a, b = steady c.Spectrum, steady (Spectrum.scaled (float f / 37.0) c.Spectrum)
+                Seq.forall (fun l -> abs (a.[l] - b.[l]) <= 1e-10 * abs a.[l]) [ 1 .. 12 ]))
+    ]
