@@ -12,6 +12,7 @@ public static class Program
     static readonly Dictionary<string, Action<string[]>> Cases = new()
     {
         ["sky"] = SkyCase.Run,
+        ["predict"] = PredictCase.Run,
     };
 
     public static int Main(string[] args)

@@ -25,6 +25,66 @@ let private writeMap (dir: string) (name: string) (rows: string seq) =
     File.WriteAllLines(p, Seq.append [ "ipix,f" ] rows)
     p
 
+/// The steady state −(M − I) C = ΩΔT e₁ on ℓ = 1 … 10, solved from the independent reference M.
+let private referenceSteadyState () =
+    let t = Reference.read "theory/M_lmax10_rho8.9e-03.csv"
+    let m = [| for r in t.Rows -> r.[1..] |> Array.map Reference.f |]
+    let a = MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.Dense(10, 10, fun i j -> -(m.[i + 1].[j + 1] - (if i = j then 1.0 else 0.0)))
+    let b = MathNet.Numerics.LinearAlgebra.Vector<float>.Build.Dense(10)
+    b.[0] <- 15.52383054
+    let c = a.Solve b
+    Array.init 10 (fun i -> c.[i] / c.[0])
+
+let predictTests =
+    testList "skymix predict" [
+        test "no arguments: the paper's four rigidities in a table" {
+            let r = Cli.run [ "predict" ]
+            Expect.equal r.Code 0 r.Err
+            for rigidity in [ "10 TV"; "100 TV"; "1 PV"; "10 PV" ] do Expect.stringContains r.Out rigidity "row per rigidity"
+            Expect.stringContains r.Out "index" "power-law index column" }
+        test "--rho 8.9e-3 --omega-dt --kmax --lmax 10 reproduces the steady state of the reference M (1e-6), CSV/JSON/PNG written" {
+            let dir = Cli.tempDir ()
+            let csv, json, png = IO.Path.Combine(dir, "p.csv"), IO.Path.Combine(dir, "p.json"), IO.Path.Combine(dir, "p.png")
+            let r = Cli.run [ "predict"; "--rho"; "8.9e-3"; "--omega-dt"; "15.52383054"; "--kmax"; "1.3328649e5"; "--lmax"; "10"
+                              "--out"; csv; "--json"; json; "--plot"; png ]
+            Expect.equal r.Code 0 r.Err
+            let lines = File.ReadAllLines csv
+            Expect.equal lines.[0] "rho,l,cl_over_c1,cl_over_s" "CSV header"
+            Expect.equal lines.Length 11 "ℓ = 1 … 10"
+            let expected = referenceSteadyState ()
+            allClose "C_ℓ/C_1" [ for l in 1 .. 10 -> rel $"C_{l}/C_1" expected.[l - 1] (Reference.f (lines.[l].Split(',').[2])) 1e-6 0.0 ]
+            use doc = Text.Json.JsonDocument.Parse(File.ReadAllText json)
+            let first = doc.RootElement.GetProperty("rigidities").[0]
+            Expect.floatClose Accuracy.medium (first.GetProperty("Omega_Delta_T").GetDouble()) 15.52383054 "ΩΔT in JSON"
+            for key in [ "rho"; "A"; "K_zz_c2_per_Omega"; "Omega_tau_s"; "W"; "truncation_change_lmax_half"; "seconds" ] do
+                Expect.isTrue (first.TryGetProperty(key) |> fst) $"JSON has {key}"
+            let bytes = File.ReadAllBytes png
+            Expect.sequenceEqual bytes.[0..7] [| 137uy; 80uy; 78uy; 71uy; 13uy; 10uy; 26uy; 10uy |] "PNG signature" }
+        test "--times writes the time series next to --out and ends at the steady state" {
+            let dir = Cli.tempDir ()
+            let csv = IO.Path.Combine(dir, "t.csv")
+            let r = Cli.run [ "predict"; "--rho"; "0.09"; "--lmax"; "20"; "--times"; "40"; "--out"; csv ]
+            Expect.equal r.Code 0 r.Err
+            let rows = File.ReadAllLines(IO.Path.Combine(dir, "t.time.csv")).[1..] |> Array.map (fun l -> l.Split ',')
+            let steady = File.ReadAllLines(csv).[1].Split(',').[3] |> Reference.f
+            let last = rows |> Array.filter (fun f -> f.[1] = "40" && f.[3] = "1") |> Array.exactlyOne
+            Expect.floatClose { absolute = 0.0; relative = 1e-8 } (Reference.f last.[4]) steady "C_1(40ΔT) = steady C_1" }
+        for args, fragment in
+            [ [ "--eta"; "1.2" ], "η must lie in (0, 1)"
+              [ "--rigidity"; "0TV" ], "positive"
+              [ "--rho"; "-1" ], "ρ must be positive"
+              [ "--omega-dt"; "0" ], "ΩΔT must be a positive"
+              [ "--lmax"; "1" ], "2 … 1000"
+              [ "--lmax"; "1001" ], "2 … 1000"
+              [ "--rigidity"; "10XV" ], "unknown rigidity unit"
+              [ "--rho"; "1e-3"; "--kmax"; "1e-4" ], "k_max must exceed k_min" ] do
+            test $"bad input {String.Join(' ', args)} → exit 2, one line, no file written" {
+                let dir = Cli.tempDir ()
+                let csv = IO.Path.Combine(dir, "x.csv")
+                expectInputError (Cli.run ([ "predict" ] @ args @ [ "--out"; csv ])) [ fragment ]
+                Expect.isFalse (File.Exists csv) "no output file" }
+    ]
+
 let tests =
     testList "skymix cl" [
         test "skymix cl reproduces healpy's synfast_iter0 column (Nside 16) to 1e-10" {

@@ -1,13 +1,12 @@
 using System.Reflection;
 using SkyMix.CliArgs;
-using SkyMix.Io;
 using SkyMix.Theory;
 
 namespace SkyMix.Cli;
 
 /// <summary>
-/// Entry point of <c>skymix</c>. Exit codes: 0 success, 2 bad input (one line on stderr saying what and
-/// what is allowed), 1 a run that failed for another reason.
+/// Entry point of <c>skymix</c>: parse (SkyMix.CliArgs), dispatch to one command, map errors to exit codes —
+/// 0 success, 2 bad input (one line on stderr saying what and what is allowed), 1 a run that failed.
 /// </summary>
 public static class Program
 {
@@ -17,7 +16,8 @@ public static class Program
         {
             return Parse.parse(args) switch
             {
-                Parse.Command.Cl c => Cl(c.Item),
+                Parse.Command.Predict p => Commands.Predict.Run(p.Item),
+                Parse.Command.Cl c => Commands.Cl.Run(c.Item),
                 Parse.Command.Help h => Print(h.text),
                 _ => Version(),
             };
@@ -40,28 +40,14 @@ public static class Program
         return 0;
     }
 
-    static string VersionText =>
+    /// <summary>Version and git commit of this build.</summary>
+    public static string VersionText =>
         typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     static int Version()
     {
         Console.WriteLine($"skymix {VersionText}");
         foreach (var line in SkyMix.Gpu.Accelerators.Describe()) Console.WriteLine($"  {line}");
-        return 0;
-    }
-
-    /// <summary><c>skymix cl MAP</c>: C_ℓ of a HEALPix RING map as healpy's anafast.</summary>
-    static int Cl(Parse.ClOptions o)
-    {
-        var map = MapCsv.Read(o.Map);
-        var nside = Healpix.nsideOfNpix(map.Length)!.Value;
-        var lmax = o.Lmax ?? 3 * nside - 1;
-        var cl = Api.angularSpectrum(map, lmax, o.Iter);
-        Csv.Write(o.Out, w =>
-        {
-            w.WriteLine("l,cl");
-            for (var l = 0; l < cl.Length; l++) w.WriteLine($"{l},{Csv.Num(cl[l])}");
-        });
         return 0;
     }
 }

@@ -17,13 +17,51 @@ type ClArgs =
             | Iter _ -> "Jacobi iterations, as healpy's anafast iter (default 0: the plain pixel sum)."
             | Out _ -> "write the spectrum to this CSV file (columns l,cl) instead of stdout."
 
+type PredictArgs =
+    | Rigidity of list: string
+    | Brms of microgauss: float
+    | Lc of parsec: float
+    | Rho of list: string
+    | Eta of eta: float
+    | Q of q: float
+    | Kmax of omega: float
+    | Omega_Dt of omegaDT: float
+    | A of a: float
+    | Lmax of l: int
+    | Times of n: int
+    | Out of file: string
+    | Json of file: string
+    | Plot of file: string
+    | Debug
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Rigidity _ -> "rigidities, comma separated, with units GV, TV or PV (default 10TV,100TV,1PV,10PV)."
+            | Brms _ -> "total rms field B_rms = √(B0² + ⟨δB²⟩) in µG (default 4)."
+            | Lc _ -> "correlation length L_c in pc; L_max = 5 L_c (default 30)."
+            | Rho _ -> "ρ = r_g/L_c values, comma separated, instead of --rigidity."
+            | Eta _ -> "turbulence level η = ⟨δB²⟩/B_rms², in (0, 1) (default 0.5)."
+            | Q _ -> "spectral index q of g(k) ∝ k^−q, in (0, 2) (default 5/3)."
+            | Kmax _ -> "largest wavenumber k_max in units of Ω/c (default: r_g/150 at the smallest rigidity)."
+            | Omega_Dt _ -> "ΩΔT for every rigidity (default: a·(Ωτ_s)^(1/3), eq. 51)."
+            | A _ -> "the constant a of ΩΔT = a(Ωτ_s)^(1/3) (default 4)."
+            | Lmax _ -> "truncation ℓ_max of the mixing matrix, 2 … 1000 (default 100)."
+            | Times _ -> "also evolve C_ℓ(t) from a dipole-only start for N steps of ΔT (eq. 19)."
+            | Out _ -> "CSV of the spectra: rho,l,cl_over_c1,cl_over_s (and FILE.time.csv with --times)."
+            | Json _ -> "JSON with every input, derived value, spectrum and timing."
+            | Plot _ -> "PNG of C_ℓ/C_1 for every rigidity with the fitted power laws."
+            | Debug -> "print the sum-rule residual of the computed mixing matrix."
+
 [<HelpDescription("show this help")>]
 type SkymixArgs =
+    | [<CliPrefix(CliPrefix.None)>] Predict of ParseResults<PredictArgs>
     | [<CliPrefix(CliPrefix.None)>] Cl of ParseResults<ClArgs>
     | Version
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Predict _ -> "steady-state C_ℓ from the mixing matrix (the main job; no options: the paper's four rigidities)."
             | Cl _ -> "angular power spectrum C_ℓ of a HEALPix map (healpy anafast)."
             | Version -> "print the version, the git commit and the accelerators found."

@@ -8,8 +8,27 @@ open SkyMix.CliArgs.Grammar
 /// `skymix cl`: the map file, ℓmax (null: 3·Nside − 1), Jacobi iterations and the output file (null: stdout).
 type ClOptions = { Map: string; Lmax: Nullable<int>; Iter: int; Out: string }
 
+/// `skymix predict`: either rigidities [V] or ρ values (the other array is empty); null = default.
+type PredictOptions =
+    { RigidityVolts: float[]
+      Rho: float[]
+      BrmsMicroGauss: float
+      LcParsec: float
+      Eta: float
+      Q: float
+      KMax: Nullable<float>
+      OmegaDT: Nullable<float>
+      LawA: float
+      Lmax: int
+      Times: int
+      Out: string
+      Json: string
+      Plot: string
+      Debug: bool }
+
 /// What the user asked for.
 type Command =
+    | Predict of PredictOptions
     | Cl of ClOptions
     | ShowVersion
     /// Help was asked for: print the text and exit 0.
@@ -32,11 +51,55 @@ let private cl (r: ParseResults<ClArgs>) =
          Iter = r.GetResult(ClArgs.Iter, defaultValue = 0)
          Out = orNull (r.TryGetResult ClArgs.Out) }
 
+let private number (what: string) (text: string) =
+    match Double.TryParse(text.Trim(), Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
+    | true, v when Double.IsFinite v -> v
+    | _ -> raise (UsageError $"{what} '{text}' is not a number")
+
+/// "10TV" → 1e13 V; units GV, TV, PV (case as written, e.g. "1.5 PV").
+let rigidityVolts (text: string) =
+    let t = text.Trim()
+    let units = [ "GV", 1e9; "TV", 1e12; "PV", 1e15 ]
+    match units |> List.tryFind (fun (u, _) -> t.EndsWith(u, StringComparison.OrdinalIgnoreCase)) with
+    | Some(u, scale) -> number "rigidity" (t.Substring(0, t.Length - u.Length)) * scale
+    | None ->
+        let unit = String(t.ToCharArray() |> Array.skipWhile (fun c -> Char.IsDigit c || c = '.' || c = 'e' || c = 'E' || c = '-' || c = '+'))
+        if unit = "" then raise (UsageError $"rigidity '{text}' has no unit; write e.g. 10TV or 1PV (units GV, TV, PV)")
+        else raise (UsageError $"unknown rigidity unit '{unit}' in '{text}'; use GV, TV or PV (e.g. 10TV,1PV)")
+
+let private list (text: string) = text.Split(',', StringSplitOptions.RemoveEmptyEntries)
+
+let private predict (r: ParseResults<PredictArgs>) =
+    let rig = r.TryGetResult PredictArgs.Rigidity
+    let rho = r.TryGetResult PredictArgs.Rho
+    if rig.IsSome && rho.IsSome then raise (UsageError "give either --rigidity or --rho, not both")
+    let rigidities =
+        match rig, rho with
+        | Some t, _ -> list t |> Array.map rigidityVolts
+        | None, None -> [| 1e13; 1e14; 1e15; 1e16 |]
+        | None, Some _ -> [||]
+    Predict { RigidityVolts = rigidities
+              Rho = rho |> Option.map (list >> Array.map (number "ρ")) |> Option.defaultValue [||]
+              BrmsMicroGauss = r.GetResult(PredictArgs.Brms, defaultValue = 4.0)
+              LcParsec = r.GetResult(PredictArgs.Lc, defaultValue = 30.0)
+              Eta = r.GetResult(PredictArgs.Eta, defaultValue = 0.5)
+              Q = r.GetResult(PredictArgs.Q, defaultValue = 5.0 / 3.0)
+              KMax = nullable (r.TryGetResult PredictArgs.Kmax)
+              OmegaDT = nullable (r.TryGetResult PredictArgs.Omega_Dt)
+              LawA = r.GetResult(PredictArgs.A, defaultValue = 4.0)
+              Lmax = r.GetResult(PredictArgs.Lmax, defaultValue = 100)
+              Times = r.GetResult(PredictArgs.Times, defaultValue = 0)
+              Out = orNull (r.TryGetResult PredictArgs.Out)
+              Json = orNull (r.TryGetResult PredictArgs.Json)
+              Plot = orNull (r.TryGetResult PredictArgs.Plot)
+              Debug = r.Contains PredictArgs.Debug }
+
 /// Parses the command line.
 let parse (argv: string[]) : Command =
     try
         let r = parser.ParseCommandLine(argv, raiseOnUsage = true)
         match r.GetAllResults() with
+        | [ SkymixArgs.Predict p ] -> predict p
         | [ SkymixArgs.Cl c ] -> cl c
         | [ SkymixArgs.Version ] -> ShowVersion
         | [] -> Help(parser.PrintUsage())

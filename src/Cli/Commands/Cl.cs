@@ -1,0 +1,23 @@
+using SkyMix.CliArgs;
+using SkyMix.Io;
+using SkyMix.Theory;
+
+namespace SkyMix.Cli.Commands;
+
+/// <summary><c>skymix cl MAP</c>: C_ℓ of a HEALPix RING map as healpy's anafast.</summary>
+public static class Cl
+{
+    public static int Run(Parse.ClOptions o)
+    {
+        Files.CheckWritable(o.Out, "--out");
+        var map = MapCsv.Read(o.Map);
+        var nside = Healpix.nsideOfNpix(map.Length)!.Value;
+        var cl = Api.angularSpectrum(map, o.Lmax ?? 3 * nside - 1, o.Iter);
+        Files.WriteText(o.Out, w =>
+        {
+            w.WriteLine("l,cl");
+            for (var l = 0; l < cl.Length; l++) w.WriteLine($"{l},{Csv.Num(cl[l])}");
+        });
+        return 0;
+    }
+}

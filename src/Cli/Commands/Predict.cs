@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.FSharp.Core;
+using SkyMix.CliArgs;
+using SkyMix.Io;
+using SkyMix.Theory;
+
+namespace SkyMix.Cli.Commands;
+
+/// <summary>
+/// <c>skymix predict</c>: the steady-state angular power spectrum of the mixing matrix for one or more
+/// rigidities (paper eqs. 17–51 with the corrections of physics.md), as a table, CSV, JSON and a plot.
+/// </summary>
+public static class Predict
+{
+    /// <summary>One rigidity: its physical description (if any), the theory input and the result.</summary>
+    sealed record Case(double? RigidityVolts, Api.PredictInput Input)
+    {
+        public Api.Prediction? Result { get; set; }
+        public double Seconds { get; set; }
+        public double[][]? Evolution { get; set; }
+    }
+
+    const double SecondsPerYear = 365.25 * 86400.0;
+
+    public static int Run(Parse.PredictOptions o)
+    {
+        var cases = Cases(o);
+        Files.CheckWritable(o.Out, "--out");
+        Files.CheckWritable(o.Out is null || o.Times == 0 ? null : TimeFile(o.Out), "--out (time series)");
+        Files.CheckWritable(o.Json, "--json");
+        Files.CheckWritable(o.Plot, "--plot");
+
+        for (var i = 0; i < cases.Count; i++)
+        {
+            var c = cases[i];
+            Console.Error.Write($"predict: rho = {Fmt(c.Input.Rho, "G4")} ({i + 1}/{cases.Count}) ... ");
+            var sw = Stopwatch.StartNew();
+            c.Result = Api.predict(c.Input);
+            if (o.Times > 0)
+            {
+                var p = c.Result;
+                var m1a = Mixing.m1aDiagonal(p.W, p.Input.Lmax);
+                c.Evolution = Mixing.evolve(m1a, M1c(p, m1a), p.OmegaDT, 1.5 * p.Kzz, o.Times);
+            }
+            c.Seconds = sw.Elapsed.TotalSeconds;
+            Console.Error.WriteLine($"{c.Seconds:F2} s");
+        }
+
+        PrintTable(cases, o);
+        if (o.Debug) PrintSumRule(cases);
+        if (o.Times > 0) PrintEvolution(cases);
+        if (o.Out is not null) WriteCsv(o.Out, cases);
+        if (o.Out is not null && o.Times > 0) WriteTimeCsv(TimeFile(o.Out), cases);
+        if (o.Json is not null) WriteJson(o.Json, o, cases);
+        if (o.Plot is not null)
+            Plots.Spectra(o.Plot, cases.Select(c => (Label(c), c.Result!.ClOverC1, (FSharpOption<double>?)c.Result.Index)).ToList(), o.Lmax);
+        return 0;
+    }
+
+    /// <summary>The theory inputs of every rigidity, all validated before anything is computed.</summary>
+    static List<Case> Cases(Parse.PredictOptions o)
+    {
+        var physical = o.Rho.Length == 0;
+        if (physical)
+        {
+            if (!(o.BrmsMicroGauss > 0 && double.IsFinite(o.BrmsMicroGauss)))
+                throw new InputError($"--brms must be a positive field in µG, got {o.BrmsMicroGauss}");
+            if (!(o.LcParsec > 0 && double.IsFinite(o.LcParsec)))
+                throw new InputError($"--lc must be a positive length in pc, got {o.LcParsec}");
+            foreach (var r in o.RigidityVolts)
+                if (!(r > 0)) throw new InputError($"rigidities must be positive, got {r} V");
+        }
+        if (o.Times < 0) throw new InputError($"--times must be ≥ 0 steps, got {o.Times}");
+        var rhos = physical
+            ? o.RigidityVolts.Select(r => Units.rho(r, o.BrmsMicroGauss, o.LcParsec)).ToArray()
+            : o.Rho;
+        foreach (var rho in rhos)
+            if (!(rho > 0 && double.IsFinite(rho))) throw new InputError($"ρ must be positive, got {rho}");
+        var rhoMin = rhos.Min();
+        var cases = new List<Case>();
+        for (var i = 0; i < rhos.Length; i++)
+        {
+            var input = new Api.PredictInput(
+                rhos[i], o.Eta, o.Q,
+                o.KMax ?? Units.kMaxDefault(rhos[i], rhoMin, Math.Clamp(o.Eta, 0.0, 0.999999)),
+                o.Lmax,
+                o.OmegaDT is double dt ? FSharpOption<double>.Some(dt) : FSharpOption<double>.None,
+                o.LawA, Accuracy.Default);
+            Api.validate(input);
+            cases.Add(new Case(physical ? o.RigidityVolts[i] : null, input));
+        }
+        return cases;
+    }
+
+    /// <summary>M^(1c) recovered from M = I + 2M^(1a) + M^(1c).</summary>
+    static double[,] M1c(Api.Prediction p, double[] m1a)
+    {
+        var n = m1a.Length;
+        var m1c = new double[n, n];
+        for (var i = 0; i < n; i++)
+            for (var j = 0; j < n; j++)
+                m1c[i, j] = p.M[i, j] - (i == j ? 1.0 + 2.0 * m1a[i] : 0.0);
+        return m1c;
+    }
+
+    static string TimeFile(string csv) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(csv))!, Path.GetFileNameWithoutExtension(csv) + ".time.csv");
+
+    static string Fmt(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+
+    static string Sci(double v) => v.ToString("0.000e+00", CultureInfo.InvariantCulture);
+
+    static string Rigidity(double volts) => volts switch
+    {
+        >= 1e15 => $"{Fmt(volts / 1e15, "G4")} PV",
+        >= 1e12 => $"{Fmt(volts / 1e12, "G4")} TV",
+        _ => $"{Fmt(volts / 1e9, "G4")} GV",
+    };
+
+    static string Label(Case c) =>
+        c.RigidityVolts is double r ? $"{Rigidity(r)} (rho = {Fmt(c.Input.Rho, "G3")})" : $"rho = {Fmt(c.Input.Rho, "G3")}";
+
+    static void PrintTable(List<Case> cases, Parse.PredictOptions o)
+    {
+        Console.WriteLine($"Steady-state C_ℓ of the mixing matrix (eq. 20): η = {Fmt(o.Eta, "G3")}, q = {Fmt(o.Q, "G4")}, " +
+                          $"ℓ_max = {o.Lmax}, ΩΔT {(o.OmegaDT is null ? $"= {Fmt(o.LawA, "G3")}·(Ωτ_s)^(1/3)" : "given")}" +
+                          (cases[0].RigidityVolts is null ? "" : $", B_rms = {Fmt(o.BrmsMicroGauss, "G3")} µG, L_c = {Fmt(o.LcParsec, "G3")} pc"));
+        Console.WriteLine();
+        Console.WriteLine($"{"rigidity",-10} {"ρ = r_g/L_c",12} {"Ωτ_s",9} {"ΩΔT",8} {"C_2/C_1",11} {"C_10/C_1",11} {"index ℓ=5–30",13} {"τ_s [yr]",10} {"time [s]",9}");
+        foreach (var c in cases)
+        {
+            var p = c.Result!;
+            var index = p.Index is { } ix ? Fmt(ix.Value, "F3") : "–";
+            var c10 = p.ClOverC1.Length > 10 ? Sci(p.ClOverC1[10]) : "–";
+            var tau = c.RigidityVolts is double r ? Fmt(p.OmegaTauS / OmegaPerSecond(o, r, p.Input.Eta) / SecondsPerYear, "G4") : "–";
+            Console.WriteLine($"{(c.RigidityVolts is double rv ? Rigidity(rv) : "–"),-10} {Sci(p.Input.Rho),12} {Fmt(p.OmegaTauS, "F2"),9} " +
+                              $"{Fmt(p.OmegaDT, "F3"),8} {Sci(p.ClOverC1[2]),11} {c10,11} {index,13} {tau,10} {Fmt(c.Seconds, "F2"),9}");
+        }
+        Console.WriteLine();
+        Console.WriteLine($"Truncation check: C_ℓ/C_1 at ℓ ≤ 30 changes by up to {string.Join(", ", cases.Select(c => Fmt(100 * c.Result!.TruncationChange, "F1") + "%"))} " +
+                          $"between ℓ_max = {Math.Max(2, o.Lmax / 2)} and {o.Lmax} (physics.md §4: C_ℓ/C_1 grows slowly with ℓ_max).");
+    }
+
+    /// <summary>Ω [1/s] of a rigidity in the study's B_rms.</summary>
+    static double OmegaPerSecond(Parse.PredictOptions o, double rigidityVolts, double eta) =>
+        Units.omegaPerSecond(Units.gyroradiusPc(rigidityVolts, o.BrmsMicroGauss), eta);
+
+    static void PrintSumRule(List<Case> cases)
+    {
+        Console.WriteLine("Sum rule Σ_ℓ≤ℓmax (2ℓ+1)(2M1a+M1c)_ℓℓ0 / Σ|…| (nonzero = power leaving through ℓ > ℓ_max):");
+        foreach (var c in cases)
+        {
+            var r = c.Result!.SumRuleResidual;
+            Console.WriteLine($"  ρ = {Sci(c.Input.Rho)}: ℓ0 = 1: {Sci(r[0])}, ℓ0 = {r.Length}: {Sci(r[^1])}, max |…| = {Sci(r.Max(Math.Abs))}");
+        }
+    }
+
+    static void PrintEvolution(List<Case> cases)
+    {
+        Console.WriteLine("Time dependence from a dipole-only start, C_ℓ(t) in units of S/Ω (see README: eq. 19 integrated as dC/dt = G C + S e₁):");
+        foreach (var c in cases)
+        {
+            var ev = c.Evolution!;
+            Console.WriteLine($"  ρ = {Sci(c.Input.Rho)}:   {"ΩT",8} {"C_1",11} {"C_2",11} {"C_10",11}");
+            var stride = Math.Max(1, ev.Length / 10);
+            for (var n = 0; n < ev.Length; n += stride)
+                Console.WriteLine($"  {"",16} {Fmt(n * c.Result!.OmegaDT, "F1"),8} {Sci(ev[n][1]),11} {Sci(ev[n][2]),11} {(ev[n].Length > 10 ? Sci(ev[n][10]) : "–"),11}");
+        }
+    }
+
+    static void WriteCsv(string path, List<Case> cases) =>
+        Files.WriteText(path, w =>
+        {
+            w.WriteLine("rho,l,cl_over_c1,cl_over_s");
+            foreach (var c in cases)
+            {
+                var p = c.Result!;
+                for (var l = 1; l < p.Cl.Length; l++)
+                    w.WriteLine($"{Csv.Num(p.Input.Rho)},{l},{Csv.Num(Finite(p.ClOverC1[l]))},{Csv.Num(Finite(p.Cl[l]))}");
+            }
+        });
+
+    static void WriteTimeCsv(string path, List<Case> cases) =>
+        Files.WriteText(path, w =>
+        {
+            w.WriteLine("rho,n,omega_t,l,cl_over_s");
+            foreach (var c in cases)
+                for (var n = 0; n < c.Evolution!.Length; n++)
+                    for (var l = 1; l < c.Evolution[n].Length; l++)
+                        w.WriteLine($"{Csv.Num(c.Input.Rho)},{n},{Csv.Num(n * c.Result!.OmegaDT)},{l},{Csv.Num(Finite(c.Evolution[n][l]))}");
+        });
+
+    static double Finite(double v) =>
+        double.IsFinite(v) ? v : throw new InvalidOperationException($"non-finite value {v} in a result; nothing written");
+
+    static void WriteJson(string path, Parse.PredictOptions o, List<Case> cases) =>
+        Json.Write(path, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("program", "skymix predict");
+            w.WriteString("version", Program.VersionText);
+            w.WriteString("units", "theory units c = 1, time 1/Ω, length c/Ω, Ω = gyrofrequency in B0 = B_rms√(1−η); C_ℓ in units of S/Ω with S = (8π/3)K_zz(∂_z f̄/f̄)²");
+            w.WriteStartObject("accuracy");
+            var a = Accuracy.Default;
+            w.WriteNumber("nodes_per_panel", a.NodesPerPanel);
+            w.Number("panels_per_period", a.PanelsPerPeriod);
+            w.Number("tail_factor", a.TailFactor);
+            w.WriteEndObject();
+            w.WriteStartArray("rigidities");
+            foreach (var c in cases)
+            {
+                var p = c.Result!;
+                w.WriteStartObject();
+                if (c.RigidityVolts is double r)
+                {
+                    var rg = Units.gyroradiusPc(r, o.BrmsMicroGauss);
+                    var omega = OmegaPerSecond(o, r, p.Input.Eta);
+                    w.Number("rigidity_V", r);
+                    w.Number("B_rms_uG", o.BrmsMicroGauss);
+                    w.Number("L_c_pc", o.LcParsec);
+                    w.Number("r_g_pc", rg);
+                    w.Number("Omega_per_s", omega);
+                    w.Number("tau_s_yr", p.OmegaTauS / omega / SecondsPerYear);
+                    w.Number("Delta_T_yr", p.OmegaDT / omega / SecondsPerYear);
+                    w.Number("lambda_parallel_pc", 3 * p.Kzz * rg / Math.Sqrt(1 - p.Input.Eta));
+                    w.Number("K_zz_cm2_per_s", p.Kzz * Units.c * Units.c / omega * 1e4);
+                }
+                w.Number("rho", p.Input.Rho);
+                w.Number("eta", p.Input.Eta);
+                w.Number("q", p.Input.Q);
+                w.Number("k_min_Omega", p.Spectrum.KMin);
+                w.Number("k_max_Omega", p.Spectrum.KMax);
+                w.Number("A", p.Spectrum.A);
+                w.Number("K_zz_c2_per_Omega", p.Kzz);
+                w.Number("Omega_tau_s", p.OmegaTauS);
+                w.Number("Omega_Delta_T", p.OmegaDT);
+                w.WriteString("Omega_Delta_T_from", o.OmegaDT is null ? $"a (Omega tau_s)^(1/3), a = {Fmt(o.LawA, "R")}" : "--omega-dt");
+                w.Number("Lambda_0", p.Lambda0);
+                w.Number("Lambda_2", p.Lambda2);
+                w.Number("W", p.W);
+                w.WriteNumber("lmax", p.Input.Lmax);
+                if (p.Index is { } ix) w.Number("index_l5_30", ix.Value); else w.WriteNull("index_l5_30");
+                w.Number("truncation_change_lmax_half", p.TruncationChange);
+                w.Number("sum_rule_residual_max", p.SumRuleResidual.Max(Math.Abs));
+                w.Number("seconds", c.Seconds);
+                w.Numbers("cl_over_c1", p.ClOverC1);
+                w.Numbers("cl_over_S", p.Cl);
+                w.Numbers("cl_over_c1_at_half_lmax", p.HalfLmaxClOverC1);
+                if (c.Evolution is { } ev)
+                {
+                    w.WriteStartArray("evolution_cl_over_S");
+                    foreach (var state in ev) { w.WriteStartArray(); foreach (var v in state) w.WriteNumberValue(Finite(v)); w.WriteEndArray(); }
+                    w.WriteEndArray();
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+}
