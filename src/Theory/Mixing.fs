@@ -375,9 +375,11 @@ module Mixing =
         let index = sxy / sxx
         index, exp (my - index * mx)
 
-    /// The spectrum continued beyond its ℓmax to lTo by the power law fitted to its tail ℓ ∈ [ℓmax/2, ℓmax]
-    /// (the paper's extrapolation, Sec. 2.2.3).
+    /// The spectrum continued beyond its ℓmax to lTo by a power law fitted to its tail (the paper's
+    /// extrapolation, Sec. 2.2.3). The fit uses ℓ ∈ [ℓmax/4, ℓmax/2]: above ℓmax/2 the truncation bends the
+    /// spectrum down (power leaves through ℓ > ℓmax), which a power law must not follow.
     let extend (cl: float[]) (lTo: int) : float[] =
         let lmax = cl.Length - 1
-        let index, c = powerLaw cl (max 1 (lmax / 2)) lmax
+        if lmax < 8 then inputError $"extending a spectrum needs ℓmax ≥ 8, got {lmax}"
+        let index, c = powerLaw cl (lmax / 4) (lmax / 2)
         Array.init (max (lTo + 1) cl.Length) (fun l -> if l <= lmax then cl.[l] else c * float l ** index)

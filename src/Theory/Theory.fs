@@ -51,6 +51,11 @@ type Prediction =
       HalfLmaxClOverC1: float[]
       /// max over ℓ ≤ min(30, lmax/2) of |(C_ℓ/C_1)(lmax/2) / (C_ℓ/C_1)(lmax) − 1|
       TruncationChange: float
+      /// C_ℓ/C_1 continued to ℓ = 2 lmax by the power law of its tail (Mixing.extend)
+      ExtendedClOverC1: float[]
+      /// the paper's check of the extension: the lmax/2 spectrum extended to lmax against the full one,
+      /// max over lmax/2 < ℓ ≤ lmax of |extended/full − 1| (nan-free: 0 when lmax < 16)
+      ExtensionChange: float
       /// Σ_ℓ (2ℓ+1)(2M^(1a)+M^(1c))_{ℓℓ0} relative to Σ_ℓ (2ℓ+1)|…|, ℓ0 = 1 … lmax/2 (power lost past lmax)
       SumRuleResidual: float[]
       /// M = I + 2M^(1a) + M^(1c) on ℓ, ℓ0 = 0 … lmax
@@ -96,6 +101,13 @@ let predict (p: PredictInput) : Prediction =
     let ratio, ratioHalf = over cl, over clHalf
     let top = min 30 half
     let change = Seq.max [ for l in 1 .. top -> abs (ratioHalf.[l] / ratio.[l] - 1.0) ]
+    let positive (c: float[]) = c.[1..] |> Array.forall (fun v -> v > 0.0)
+    let extended = if p.Lmax >= 8 && positive ratio then Mixing.extend ratio (2 * p.Lmax) else ratio
+    let extensionChange =
+        if half >= 8 && positive ratioHalf then
+            let e = Mixing.extend ratioHalf p.Lmax
+            Seq.max [ for l in half + 1 .. p.Lmax -> abs (e.[l] / ratio.[l] - 1.0) ]
+        else 0.0
     let residual =
         let sums = Mixing.sumRule m1a m1c
         [| for l0 in 1 .. half ->
@@ -117,5 +129,7 @@ let predict (p: PredictInput) : Prediction =
         else None
       HalfLmaxClOverC1 = ratioHalf
       TruncationChange = change
+      ExtendedClOverC1 = extended
+      ExtensionChange = extensionChange
       SumRuleResidual = residual
       M = Mixing.matrix m1a m1c }

@@ -140,6 +140,8 @@ public static class Predict
         Console.WriteLine();
         Console.WriteLine($"Truncation check: C_ℓ/C_1 at ℓ ≤ 30 changes by up to {string.Join(", ", cases.Select(c => Fmt(100 * c.Result!.TruncationChange, "F1") + "%"))} " +
                           $"between ℓ_max = {Math.Max(2, o.Lmax / 2)} and {o.Lmax} (physics.md §4: C_ℓ/C_1 grows slowly with ℓ_max).");
+        Console.WriteLine($"Extension check (paper, Sec. 2.2.3): the ℓ_max = {Math.Max(2, o.Lmax / 2)} spectrum continued by its tail's power law differs from the " +
+                          $"ℓ_max = {o.Lmax} one by up to {string.Join(", ", cases.Select(c => Fmt(100 * c.Result!.ExtensionChange, "F0") + "%"))} above ℓ = {Math.Max(2, o.Lmax / 2)}.");
     }
 
     /// <summary>Ω [1/s] of a rigidity in the study's B_rms.</summary>
@@ -242,11 +244,13 @@ public static class Predict
                 w.WriteNumber("lmax", p.Input.Lmax);
                 if (p.Index is { } ix) w.Number("index_l5_30", ix.Value); else w.WriteNull("index_l5_30");
                 w.Number("truncation_change_lmax_half", p.TruncationChange);
+                w.Number("extension_change_lmax_half", p.ExtensionChange);
                 w.Number("sum_rule_residual_max", p.SumRuleResidual.Max(Math.Abs));
                 w.Number("seconds", c.Seconds);
                 w.Numbers("cl_over_c1", p.ClOverC1);
                 w.Numbers("cl_over_S", p.Cl);
                 w.Numbers("cl_over_c1_at_half_lmax", p.HalfLmaxClOverC1);
+                w.Numbers("cl_over_c1_extended_to_2lmax", p.ExtendedClOverC1);
                 if (c.Evolution is { } ev)
                 {
                     w.WriteStartArray("evolution_cl_over_S");
