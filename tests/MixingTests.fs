@@ -97,6 +97,23 @@ let tests =
             let p2 = Api.predict { input with Accuracy = acc.Refined }
             allClose "refinement" [ for l in 1 .. 100 -> rel $"C_{l}/C_1" p2.ClOverC1.[l] p1.ClOverC1.[l] 1e-7 0.0 ]
             allClose "Λ refinement" [ rel "Λ0" p2.Lambda0 p1.Lambda0 1e-9 0.0; rel "Λ2" p2.Lambda2 p1.Lambda2 1e-8 0.0 ] }
+        test "time dependence: eq. 19 iterated literally diverges (spectral radius of M ≫ 1); dC/dt = GC + e₁ relaxes to eq. 20" {
+            let s = Spectrum.create (5.0 / 3.0) (Units.kMin 8.9e-3 0.5) reference.KMax 0.5
+            let w = Mixing.w s acc dtRef
+            let m1a = Mixing.m1aDiagonal w 40
+            let m1c = Mixing.m1c (Mixing.kappa s acc dtRef 80) 40
+            let m = Mixing.matrix m1a m1c
+            let mm = MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.Dense(40, 40, fun i j -> m.[i + 1, j + 1])
+            let radius = mm.Evd().EigenValues |> Seq.map (fun c -> c.Magnitude) |> Seq.max
+            Expect.isGreaterThan radius 10.0 "M is not a contraction"
+            let steady = Mixing.steadyState m1a m1c dtRef
+            let ev = Mixing.evolve m1a m1c dtRef (1.5 * Qlt.kzz s) 60
+            allClose "late times" [ for l in 1 .. 40 -> rel $"C_{l}(60ΔT)" steady.[l] ev.[60].[l] 1e-8 0.0 ]
+            Expect.equal ev.[0].[2] 0.0 "dipole-only start" }
+        test "tail extension reproduces an exact power law and continues it" {
+            let cl = Array.init 41 (fun l -> if l = 0 then 0.0 else 3.0 * float l ** -2.7)
+            let e = Mixing.extend cl 80
+            allClose "extension" [ for l in 1 .. 80 -> rel $"ℓ = {l}" (3.0 * float l ** -2.7) e.[l] 1e-12 0.0 ] }
         test "steady state: index over ℓ = 5…30 within the paper's −2.7 … −2.9 band, spectrum falls, truncation visible" {
             let p = Api.predict { Rho = 8.9e-3; Eta = 0.5; Q = 5.0 / 3.0; KMax = reference.KMax; Lmax = 100
                                   OmegaDT = Some dtRef; LawA = 4.0; Accuracy = acc }
