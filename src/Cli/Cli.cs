@@ -17,6 +17,7 @@ public static class Program
             return Parse.parse(args) switch
             {
                 Parse.Command.Predict p => Commands.Predict.Run(p.Item),
+                Parse.Command.Simulate s => Commands.Simulate.Run(s.Item),
                 Parse.Command.Cl c => Commands.Cl.Run(c.Item),
                 Parse.Command.Help h => Print(h.text),
                 _ => Version(),

@@ -53,9 +53,54 @@ type PredictArgs =
             | Plot _ -> "PNG of C_ℓ/C_1 for every rigidity with the fitted power laws."
             | Debug -> "print the sum-rule residual of the computed mixing matrix."
 
+type SimulateArgs =
+    | Rigidity of r: string
+    | Brms of microgauss: float
+    | Lc of parsec: float
+    | Rho of rho: float
+    | Eta of eta: float
+    | Q of q: float
+    | Kmax of omega: float
+    | Lambda_Min of fraction: float
+    | Nside of nside: int
+    | Realizations of n: int
+    | Seed of seed: uint64
+    | Times of spec: string
+    | Device of device: string
+    | Out of folder: string
+    | Step_Gyro of fraction: float
+    | Step_Lambda of fraction: float
+    | Gradient of xyz: string
+    | Memory of megabytes: int
+    | No_Maps
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Rigidity _ -> "one rigidity with unit GV, TV or PV (default 10PV)."
+            | Brms _ -> "total rms field B_rms in µG (default 4)."
+            | Lc _ -> "correlation length L_c in pc; L_max = 5 L_c (default 30)."
+            | Rho _ -> "ρ = r_g/L_c instead of --rigidity."
+            | Eta _ -> "turbulence level η = ⟨δB²⟩/B_rms² in (0, 1) (default 0.5)."
+            | Q _ -> "spectral index q of g(k) ∝ k^−q (default 5/3)."
+            | Kmax _ -> "largest wavenumber in units of Ω/c (default from --lambda-min)."
+            | Lambda_Min _ -> "smallest wavelength as r_g/N (default 10; the paper uses 150 at 10 TV)."
+            | Nside _ -> "HEALPix Nside of the particle grid, a power of two ≤ 8192 (default 16)."
+            | Realizations _ -> "number of field realisations (default 4)."
+            | Seed _ -> "64-bit seed of the study (default 1)."
+            | Times _ -> "backtracking times in 1/Ω: 10,100,1000 or log:FROM:TO:COUNT (default log:1:300:12)."
+            | Device _ -> "auto, cuda, cpu or ilgpu-cpu (default auto: CUDA if present, else all CPU cores)."
+            | Out _ -> "run folder (default runs/simulate-RIGIDITY); rerunning on it resumes."
+            | Step_Gyro _ -> "step as a fraction of the gyro-period 2π/Ω (default 0.01)."
+            | Step_Lambda _ -> "step as a fraction of the smallest wavelength (default 1; the step is the smaller)."
+            | Gradient _ -> "direction of ∇f̄ as x,y,z (default 0,0,1, i.e. along B0)."
+            | Memory _ -> "memory budget of the field in MB (default 2048)."
+            | No_Maps -> "do not write the sky maps (maps.npy) of each realisation."
+
 [<HelpDescription("show this help")>]
 type SkymixArgs =
     | [<CliPrefix(CliPrefix.None)>] Predict of ParseResults<PredictArgs>
+    | [<CliPrefix(CliPrefix.None)>] Simulate of ParseResults<SimulateArgs>
     | [<CliPrefix(CliPrefix.None)>] Cl of ParseResults<ClArgs>
     | Version
 
@@ -63,5 +108,6 @@ type SkymixArgs =
         member a.Usage =
             match a with
             | Predict _ -> "steady-state C_ℓ from the mixing matrix (the main job; no options: the paper's four rigidities)."
+            | Simulate _ -> "backtrack test particles through slab turbulence; sky maps, C_ℓ(T), dipoles, K_zz."
             | Cl _ -> "angular power spectrum C_ℓ of a HEALPix map (healpy anafast)."
             | Version -> "print the version, the git commit and the accelerators found."

@@ -26,9 +26,32 @@ type PredictOptions =
       Plot: string
       Debug: bool }
 
+/// `skymix simulate`: one rigidity [V] (NaN when ρ is given instead) or ρ (NaN when a rigidity is given).
+type SimulateOptions =
+    { RigidityVolts: float
+      Rho: float
+      BrmsMicroGauss: float
+      LcParsec: float
+      Eta: float
+      Q: float
+      KMax: Nullable<float>
+      LambdaMinOverRg: float
+      Nside: int
+      Realizations: int
+      Seed: uint64
+      Times: float[]
+      Device: string
+      Out: string
+      StepGyro: float
+      StepLambda: float
+      Gradient: float[]
+      MemoryMegabytes: int
+      Maps: bool }
+
 /// What the user asked for.
 type Command =
     | Predict of PredictOptions
+    | Simulate of SimulateOptions
     | Cl of ClOptions
     | ShowVersion
     /// Help was asked for: print the text and exit 0.
@@ -94,12 +117,71 @@ let private predict (r: ParseResults<PredictArgs>) =
               Plot = orNull (r.TryGetResult PredictArgs.Plot)
               Debug = r.Contains PredictArgs.Debug }
 
+/// "10,100,1000" or "log:FROM:TO:COUNT" (COUNT log-spaced values, both ends included).
+let times (text: string) =
+    if text.StartsWith("log:", StringComparison.OrdinalIgnoreCase) then
+        match text.Split(':') with
+        | [| _; a; b; n |] ->
+            let a, b = number "time" a, number "time" b
+            let n = match Int32.TryParse n with | true, v when v >= 1 -> v | _ -> raise (UsageError $"--times {text}: COUNT must be a whole number ≥ 1")
+            if not (a > 0.0 && b > a) then raise (UsageError $"--times {text}: need 0 < FROM < TO")
+            if n = 1 then [| b |] else Array.init n (fun i -> a * (b / a) ** (float i / float (n - 1)))
+        | _ -> raise (UsageError $"--times {text}: write log:FROM:TO:COUNT, e.g. log:1:2000:20")
+    else list text |> Array.map (number "time")
+
+let private simulate (r: ParseResults<SimulateArgs>) =
+    let rig = r.TryGetResult SimulateArgs.Rigidity
+    let rho = r.TryGetResult SimulateArgs.Rho
+    if rig.IsSome && rho.IsSome then raise (UsageError "give either --rigidity or --rho, not both")
+    let volts =
+        match rig, rho with
+        | Some t, _ ->
+            match list t with
+            | [| one |] -> rigidityVolts one
+            | _ -> raise (UsageError "simulate takes one rigidity; run it once per rigidity (one run folder each)")
+        | None, None -> 1e16
+        | None, Some _ -> nan
+    let label =
+        match rig, rho with
+        | Some t, _ -> t.Trim()
+        | None, Some v -> $"rho{v}"
+        | None, None -> "10PV"
+    let gradient =
+        match r.TryGetResult SimulateArgs.Gradient with
+        | None -> [| 0.0; 0.0; 1.0 |]
+        | Some t ->
+            let v = list t |> Array.map (number "gradient component")
+            if v.Length <> 3 then raise (UsageError $"--gradient {t}: give three components x,y,z")
+            let n = sqrt (Array.sumBy (fun x -> x * x) v)
+            if n = 0.0 then raise (UsageError "--gradient must not be the zero vector")
+            v |> Array.map (fun x -> x / n)
+    Simulate { RigidityVolts = volts
+               Rho = defaultArg rho nan
+               BrmsMicroGauss = r.GetResult(SimulateArgs.Brms, defaultValue = 4.0)
+               LcParsec = r.GetResult(SimulateArgs.Lc, defaultValue = 30.0)
+               Eta = r.GetResult(SimulateArgs.Eta, defaultValue = 0.5)
+               Q = r.GetResult(SimulateArgs.Q, defaultValue = 5.0 / 3.0)
+               KMax = nullable (r.TryGetResult SimulateArgs.Kmax)
+               LambdaMinOverRg = r.GetResult(SimulateArgs.Lambda_Min, defaultValue = 10.0)
+               Nside = r.GetResult(SimulateArgs.Nside, defaultValue = 16)
+               Realizations = r.GetResult(SimulateArgs.Realizations, defaultValue = 4)
+               Seed = r.GetResult(SimulateArgs.Seed, defaultValue = 1UL)
+               Times = times (r.GetResult(SimulateArgs.Times, defaultValue = "log:1:300:12"))
+               Device = r.GetResult(SimulateArgs.Device, defaultValue = "auto")
+               Out = r.GetResult(SimulateArgs.Out, defaultValue = IO.Path.Combine("runs", $"simulate-{label}"))
+               StepGyro = r.GetResult(SimulateArgs.Step_Gyro, defaultValue = 0.01)
+               StepLambda = r.GetResult(SimulateArgs.Step_Lambda, defaultValue = 1.0)
+               Gradient = gradient
+               MemoryMegabytes = r.GetResult(SimulateArgs.Memory, defaultValue = 2048)
+               Maps = not (r.Contains SimulateArgs.No_Maps) }
+
 /// Parses the command line.
 let parse (argv: string[]) : Command =
     try
         let r = parser.ParseCommandLine(argv, raiseOnUsage = true)
         match r.GetAllResults() with
         | [ SkymixArgs.Predict p ] -> predict p
+        | [ SkymixArgs.Simulate s ] -> simulate s
         | [ SkymixArgs.Cl c ] -> cl c
         | [ SkymixArgs.Version ] -> ShowVersion
         | [] -> Help(parser.PrintUsage())

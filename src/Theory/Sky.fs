@@ -463,11 +463,32 @@ module Sky =
     /// HEALPix RING map → C_ℓ as healpy.anafast(map, lmax, iter) (no monopole/dipole removal).
     let anafast (map: float[]) (lmax: int) (iter: int) : float[] = map2alm map lmax iter |> cl
 
-    /// Dipole vector Φ = (1/4π) ∫ p̂ f/f̄ dp (eq. 52) from a_00 and a_1m; C_1 = 4π|Φ|² (eq. 54).
-    let dipole (alm: Alm) : struct (float * float * float) =
+    /// Dipole vector Φ = (1/4π) ∫ p̂ f/f̄ dp (eq. 52) from a_1m of the map f, with f̄ given (for a map of
+    /// f/f̄ − 1, f̄ = 1); C_1 = 4π|Φ|² (eq. 54).
+    let dipoleAbout (fbar: float) (alm: Alm) : struct (float * float * float) =
         if alm.Lmax < 1 then inputError "the dipole needs a_ℓm up to ℓ = 1"
-        let fbar4pi = alm.Re.[0] * sqrt (4.0 * Math.PI) // 4π f̄
+        let fbar4pi = 4.0 * Math.PI * fbar
         let a10 = alm.Re.[Alm.Index(alm.Lmax, 1, 0)]
         let i11 = Alm.Index(alm.Lmax, 1, 1)
         let c = sqrt (8.0 * Math.PI / 3.0) / fbar4pi
         struct (-c * alm.Re.[i11], c * alm.Im.[i11], sqrt (4.0 * Math.PI / 3.0) * a10 / fbar4pi)
+
+    /// The dipole of eq. 52 with f̄ the map's mean, a_00/√(4π).
+    let dipole (alm: Alm) = dipoleAbout (alm.Re.[0] / sqrt (4.0 * Math.PI)) alm
+
+    /// Shot noise of a backtracked sky map m = f/f̄ − 1, the self-consistent white level (physics.md §5):
+    /// N = [4π⟨m²⟩ − Σ_{ℓ<2Nside} (2ℓ+1) C_ℓ] / (N_pix − 4 Nside²), ⟨·⟩ the pixel mean; cl must reach ℓ = 2Nside − 1.
+    /// It reproduces the measured plateau of C_ℓ at ℓ ≳ 2Nside to ~1%.
+    let noiseSelfConsistent (map: float[]) (cl: float[]) : float =
+        let nside =
+            match Healpix.nsideOfNpix (int64 map.Length) with
+            | Some n -> n
+            | None -> inputError $"a HEALPix map has 12·Nside² pixels; got {map.Length}"
+        if cl.Length < 2 * nside then inputError $"the noise level needs C_ℓ up to ℓ = {2 * nside - 1}, got {cl.Length - 1}"
+        let variance = map |> Array.averageBy (fun v -> v * v)
+        let low = Seq.sum [ for l in 0 .. 2 * nside - 1 -> float (2 * l + 1) * cl.[l] ]
+        (4.0 * Math.PI * variance - low) / float (map.Length - 4 * nside * nside)
+
+    /// Shot noise of eq. 7 in its measured form, N_ℓ = (4π/N_pix) ⟨((r(t₀) − r⊕)·∇f̄/f̄)²⟩, given that mean
+    /// square; it counts the whole map variance as noise and so sits above the plateau by the signal's share.
+    let noiseEq7 (npix: int) (meanSquareDisplacement: float) = 4.0 * Math.PI / float npix * meanSquareDisplacement

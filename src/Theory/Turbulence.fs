@@ -115,3 +115,22 @@ module Qlt =
 
     /// Scattering time τ_s = λ∥/c = 3K_zz [1/Ω] (physics.md §3: the paper's "K_zz/3" is a slip).
     let scatteringTime (s: Spectrum) = 3.0 * kzz s
+
+    /// Unperturbed-orbit (finite-time QLT) pitch-angle spread after time t, Ω = 1 (physics.md §3):
+    /// ⟨Δμ²⟩(t) = (1−μ²)·4π ∫ g(k) [(1−cos(a₋t))/a₋² + (1−cos(a₊t))/a₊²] dk, a± = kμ ± 1; it tends to
+    /// 2 D_μμ t. Valid in weak turbulence only. Gauss–Legendre on panels no wider than 5% in k and
+    /// 0.2/(|μ|t) around the resonance.
+    let pitchAngleSpread (s: Spectrum) (mu: float) (t: float) =
+        let term (a: float) = if abs (a * t) < 1e-6 then 0.5 * t * t else 2.0 * (sin (0.5 * a * t) / a) ** 2.0
+        let maxWidth = 0.2 / (abs mu * t + 1e-12)
+        let x, w = GaussLegendre.rule 16
+        let mutable sum = 0.0
+        let mutable lo = s.KMin
+        while lo < s.KMax do
+            let hi = min s.KMax (min (lo * 1.05) (lo + maxWidth))
+            let h = 0.5 * (hi - lo)
+            for i in 0 .. x.Length - 1 do
+                let k = lo + h * (x.[i] + 1.0)
+                sum <- sum + h * w.[i] * Spectrum.g s k * (term (k * mu - 1.0) + term (k * mu + 1.0))
+            lo <- hi
+        (1.0 - mu * mu) * 4.0 * Math.PI * sum

@@ -1,0 +1,137 @@
+using System.Globalization;
+using Microsoft.FSharp.Core;
+using SkyMix.CliArgs;
+using SkyMix.Gpu;
+using SkyMix.Theory;
+
+namespace SkyMix.Cli.Commands;
+
+/// <summary>
+/// <c>skymix simulate</c>: backtracking through slab turbulence into a run folder (resumable), then a short
+/// summary: K_zz(T) and C_ℓ^sub/C_1^sub at the last time next to the mixing-matrix prediction for the same ρ.
+/// </summary>
+public static class Simulate
+{
+    public static int Run(Parse.SimulateOptions o)
+    {
+        var settings = Settings(o);
+        settings.Validate();
+        var device = o.Device.ToLowerInvariant() switch
+        {
+            "auto" => DeviceKind.Auto,
+            "cuda" => DeviceKind.Cuda,
+            "cpu" => DeviceKind.Cpu,
+            "ilgpu-cpu" => DeviceKind.IlgpuCpu,
+            _ => throw new InputError($"--device {o.Device}: use auto, cuda, cpu or ilgpu-cpu"),
+        };
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        var report = new ProgressReport("simulate");
+        Ensemble ensemble;
+        try
+        {
+            ensemble = Study.Run(settings, o.Out, device, Program.VersionText, o.Maps, report.Show, cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            report.Done();
+            Console.Error.WriteLine($"skymix: interrupted; finished realisations are saved in {o.Out}; run the same command again to resume");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        report.Done();
+        Summary(settings, ensemble, o.Out);
+        return 0;
+    }
+
+    /// <summary>The run settings from the options (the study's defaults where none is given).</summary>
+    public static RunSettings Settings(Parse.SimulateOptions o)
+    {
+        var physical = double.IsNaN(o.Rho);
+        if (physical && !(o.RigidityVolts > 0)) throw new InputError($"the rigidity must be positive, got {o.RigidityVolts} V");
+        if (physical && !(o.BrmsMicroGauss > 0)) throw new InputError($"--brms must be a positive field in µG, got {o.BrmsMicroGauss}");
+        if (physical && !(o.LcParsec > 0)) throw new InputError($"--lc must be a positive length in pc, got {o.LcParsec}");
+        if (!(o.Eta > 0 && o.Eta < 1)) throw new InputError($"η must lie in (0, 1), got {o.Eta}");
+        if (!(o.LambdaMinOverRg > 0)) throw new InputError($"--lambda-min must be positive, got {o.LambdaMinOverRg}");
+        if (o.MemoryMegabytes < 1) throw new InputError($"--memory must be at least 1 MB, got {o.MemoryMegabytes}");
+        var rho = physical ? Units.rho(o.RigidityVolts, o.BrmsMicroGauss, o.LcParsec) : o.Rho;
+        // λ_min = r_g/N with r_g = √(1−η) c/Ω: k_max = 2πN/√(1−η)
+        var kmax = o.KMax ?? 2.0 * Math.PI * o.LambdaMinOverRg / Math.Sqrt(1.0 - o.Eta);
+        return new RunSettings
+        {
+            Rho = rho,
+            RigidityVolts = physical ? o.RigidityVolts : null,
+            BrmsMicroGauss = o.BrmsMicroGauss,
+            LcParsec = o.LcParsec,
+            Eta = o.Eta,
+            Q = o.Q,
+            KMax = kmax,
+            Nside = o.Nside,
+            Realizations = o.Realizations,
+            Seed = o.Seed,
+            Times = o.Times,
+            StepGyro = o.StepGyro,
+            StepLambda = o.StepLambda,
+            Gradient = o.Gradient,
+            MemoryBytes = (long)o.MemoryMegabytes << 20,
+        };
+    }
+
+    static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
+
+    static void Summary(RunSettings s, Ensemble e, string dir)
+    {
+        var last = e.Times.Length - 1;
+        var spectrum = s.Spectrum();
+        Console.WriteLine($"Backtracking run in {dir}: ρ = {F(s.Rho, "0.000e+00")}, η = {F(s.Eta, "G3")}, Nside {s.Nside}, " +
+                          $"{e.Count} realisations, dt = {F(s.Dt, "G3")}/Ω, k_max = {F(s.KMax, "G4")} Ω/c");
+        Console.WriteLine();
+        Console.WriteLine($"{"ΩT",9} {"K_zz(T)",10} {"± err",8} {"K_zz/QLT",9} {"C_1^sub",11} {"noise N",11}");
+        var kzzQlt = Qlt.kzz(spectrum);
+        for (var t = 0; t < e.Times.Length; t++)
+            Console.WriteLine($"{F(e.Times[t], "F1"),9} {F(e.Kzz(t), "F3"),10} {F(e.Dz2Err[t] / (2 * e.Times[t]), "F3"),8} " +
+                              $"{F(e.Kzz(t) / kzzQlt, "F3"),9} {F(e.ClSub[t][1], "0.000e+00"),11} {F(e.Noise[t], "0.000e+00"),11}");
+        Console.WriteLine();
+        // the mixing-matrix prediction for the same ρ (ΩΔT from the law with a = 4)
+        var lmax = Math.Min(3 * s.Nside - 1, 30);
+        var input = new Api.PredictInput(s.Rho, s.Eta, s.Q, s.KMax, Math.Max(lmax, 20) * 2, FSharpOption<double>.None, 4.0, Accuracy.Default);
+        var p = Api.predict(input);
+        Console.WriteLine($"C_ℓ^sub/C_1^sub at ΩT = {F(e.Times[last], "F1")} ({e.Count} realisations, jackknife errors) next to the " +
+                          $"mixing matrix (ΩΔT = 4(Ωτ_s)^1/3 = {F(p.OmegaDT, "F2")}, ℓ_max = {input.Lmax}); ⟨cos α⟩ = {F(e.CosAlpha, "F3")}:");
+        Console.WriteLine($"{"ℓ",4} {"simulated",11} {"± err",10} {"predicted",11}");
+        for (var l = 1; l <= Math.Min(lmax, 12); l++)
+            Console.WriteLine($"{l,4} {F(e.Ratio[last][l], "0.000e+00"),11} {F(e.RatioErr[last][l], "0.0e+00"),10} {F(p.ClOverC1[l], "0.000e+00"),11}");
+    }
+}
+
+/// <summary>Progress lines on stderr: rewritten in place on a terminal, a plain line every few seconds otherwise.</summary>
+public sealed class ProgressReport
+{
+    readonly string what;
+    readonly bool terminal = !Console.IsErrorRedirected;
+    readonly System.Diagnostics.Stopwatch sinceLast = System.Diagnostics.Stopwatch.StartNew();
+    bool shown;
+
+    public ProgressReport(string what) => this.what = what;
+
+    public void Show(Progress p)
+    {
+        if (sinceLast.Elapsed.TotalSeconds < (terminal ? 0.5 : 5.0)) return;
+        sinceLast.Restart();
+        var eta = p.Eta.TotalHours >= 1 ? p.Eta.ToString(@"h\:mm\:ss") : p.Eta.ToString(@"m\:ss");
+        var line = $"{what}: realisation {p.Realization}/{p.Realizations}, {100 * p.Fraction:F0}% done, " +
+                   $"{p.StepsPerSecond.ToString("0.00e+00", CultureInfo.InvariantCulture)} particle-steps/s, ETA {eta}";
+        if (terminal) Console.Error.Write($"\r{line,-90}");
+        else Console.Error.WriteLine(line);
+        shown = true;
+    }
+
+    public void Done()
+    {
+        if (terminal && shown) Console.Error.WriteLine();
+    }
+}

@@ -1,0 +1,158 @@
+using SkyMix.Theory;
+
+namespace SkyMix.Gpu;
+
+/// <summary>One grid of the nested field: it carries the modes k ∈ [KLo, KHi) on N points at spacing
+/// Spacing (period N·Spacing = 8 × the longest wavelength 2π/KLo).</summary>
+public sealed record GridBand(double KLo, double KHi, int N, double Spacing)
+{
+    public double Period => N * Spacing;
+}
+
+/// <summary>
+/// A realisation of Gaussian slab turbulence δB(z)/B0 = (bx, by, 0) on nested periodic 1-D grids
+/// (Giacinti et al. 2012; physics.md §5), with the spectrum g(k) of SkyMix.Theory.Spectrum.
+///
+/// Grid i carries k ∈ [K_i, K_{i+1}), K_i = k_min (k_max/k_min)^{i/G}; its period is 8 × its longest
+/// wavelength and its spacing ≤ 1/10 of its shortest (N = the next power of two). Mode n of a grid,
+/// k_n = 2πn/period, gets Gaussian amplitudes with variance 4π ∫ g dk over its own cell of the k axis
+/// (clipped to the grid's band), per component; the field is built by one inverse FFT per grid and
+/// component. The cells tile [k_min, k_max] exactly, so ⟨ω²⟩ = 8π ∫ g dk = η/(1−η) holds by
+/// construction. One 64-bit seed fixes the realisation.
+/// </summary>
+public sealed class SlabField
+{
+    /// <summary>The grids, coarsest first.</summary>
+    public GridBand[] Bands { get; }
+
+    /// <summary>Interleaved (bx, by) of every grid, one grid after the other.</summary>
+    public float[] Data { get; }
+
+    SlabField(GridBand[] bands, float[] data)
+    {
+        Bands = bands;
+        Data = data;
+    }
+
+    /// <summary>Bytes of field data for a layout.</summary>
+    public static long Bytes(IEnumerable<GridBand> bands) => bands.Sum(b => 2L * b.N * sizeof(float));
+
+    static int NextPowerOfTwo(double x)
+    {
+        var n = 64L;
+        while (n < x) n *= 2;
+        return n > (1L << 30) ? -1 : (int)n;
+    }
+
+    static GridBand[] Split(double kMin, double kMax, int count)
+    {
+        var ratio = Math.Pow(kMax / kMin, 1.0 / count);
+        var n = NextPowerOfTwo(80.0 * ratio);
+        if (n < 0) return Array.Empty<GridBand>();
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var lo = kMin * Math.Pow(ratio, i);
+            var hi = i == count - 1 ? kMax : kMin * Math.Pow(ratio, i + 1);
+            return new GridBand(lo, hi, n, 8.0 * 2.0 * Math.PI / lo / n);
+        }).ToArray();
+    }
+
+    /// <summary>
+    /// The fewest grids (at most four) whose data fit into budgetBytes; an <see cref="InputError"/> saying
+    /// how much is needed when none does.
+    /// </summary>
+    public static GridBand[] Layout(Spectrum s, long budgetBytes)
+    {
+        for (var g = 1; g <= NestedField<ArrayTable>.MaxGrids; g++)
+        {
+            var bands = Split(s.KMin, s.KMax, g);
+            if (bands.Length > 0 && Bytes(bands) <= budgetBytes) return bands;
+        }
+        var best = Split(s.KMin, s.KMax, NestedField<ArrayTable>.MaxGrids);
+        var need = best.Length > 0 ? $"{Bytes(best) / 1048576.0:F0} MB" : "more than 2^30 points per grid";
+        throw new InputError(
+            $"the turbulent field (k_max/k_min = {s.KMax / s.KMin:G3}) needs {need} with {NestedField<ArrayTable>.MaxGrids} nested grids, " +
+            $"more than the memory budget of {budgetBytes / 1048576.0:F0} MB; raise --memory or lower --kmax");
+    }
+
+    /// <summary>Draws the realisation of the given seed on the given grids.</summary>
+    public static SlabField Generate(Spectrum s, GridBand[] bands, ulong seed)
+    {
+        var data = new float[Bytes(bands) / sizeof(float)];
+        var offset = 0;
+        for (var gi = 0; gi < bands.Length; gi++)
+        {
+            var b = bands[gi];
+            var dk = 2.0 * Math.PI / b.Period;
+            var plan = Fft.realPlan(b.N);
+            var half = b.N / 2;
+            for (var component = 0; component < 2; component++)
+            {
+                var rng = new Rng(Rng.Derive(seed, (ulong)gi, (ulong)component));
+                var re = new double[half + 1];
+                var im = new double[half + 1];
+                var nLo = Math.Max(1, (int)Math.Ceiling(b.KLo / dk - 0.5));
+                var nHi = Math.Min(half - 1, (int)Math.Floor(b.KHi / dk + 0.5));
+                for (var n = nLo; n <= nHi; n++)
+                {
+                    var lo = Math.Max(b.KLo, (n - 0.5) * dk);
+                    var hi = Math.Min(b.KHi, (n + 0.5) * dk);
+                    // per component: 4π ∫ g dk = ½ · 8π ∫ g dk over the mode's cell
+                    var sigma = Math.Sqrt(0.5 * SpectrumModule.bandVariance(s, lo, hi));
+                    var (alpha, beta) = rng.GaussianPair();
+                    // f_j = Re Σ c_n e^{ik_n z_j}, c_n = σ(α − iβ): half-spectrum G_n = c_n / 2
+                    re[n] = 0.5 * sigma * alpha;
+                    im[n] = -0.5 * sigma * beta;
+                }
+                var f = new double[b.N];
+                Fft.realBackward(plan, re, im, f, 0);
+                for (var j = 0; j < b.N; j++) data[2 * (offset + j) + component] = (float)f[j];
+            }
+            offset += b.N;
+        }
+        return new SlabField(bands, data);
+    }
+
+    /// <summary>The grid descriptors of the kernels (offsets in points, masks, inverse spacings).</summary>
+    public Grid[] Grids()
+    {
+        var grids = new Grid[NestedField<ArrayTable>.MaxGrids];
+        var offset = 0;
+        for (var i = 0; i < Bands.Length; i++)
+        {
+            grids[i] = new Grid { Offset = offset, Mask = Bands[i].N - 1, InvH = 1.0 / Bands[i].Spacing };
+            offset += Bands[i].N;
+        }
+        return grids;
+    }
+
+    /// <summary>The field as the CPU path samples it.</summary>
+    public NestedField<ArrayTable> Cpu()
+    {
+        var g = Grids();
+        return new NestedField<ArrayTable> { Table = new ArrayTable(Data), Count = Bands.Length, G0 = g[0], G1 = g[1], G2 = g[2], G3 = g[3] };
+    }
+
+    /// <summary>
+    /// The local mean field B_i/B0 = ẑ + ⟨δB⟩/B0 averaged over |z| &lt; length/2 (physics.md §5: length
+    /// L_avg = L_c/30) and cos α_i = B_i,z/|B_i|, the cosine of its angle to B0.
+    /// </summary>
+    public (double Bx, double By, double Bz, double CosAlpha) LocalMeanField(double length)
+    {
+        var field = Cpu();
+        var finest = Bands.Min(b => b.Spacing);
+        var n = (int)Math.Max(2001, 20 * length / finest) | 1;
+        double sx = 0, sy = 0;
+        for (var k = 0; k < n; k++)
+        {
+            // trapezoid-free midpoint samples over [−L/2, L/2]
+            var z = length * ((k + 0.5) / n - 0.5);
+            field.At(z, out var bx, out var by);
+            sx += bx;
+            sy += by;
+        }
+        var mx = sx / n;
+        var my = sy / n;
+        return (mx, my, 1.0, 1.0 / Math.Sqrt(1.0 + mx * mx + my * my));
+    }
+}

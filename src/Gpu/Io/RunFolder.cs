@@ -1,0 +1,223 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SkyMix.Gpu;
+using SkyMix.Theory;
+
+namespace SkyMix.Io;
+
+/// <summary>
+/// The folder a `skymix simulate` run writes (README "File formats"):
+/// <code>
+/// DIR/run.json           settings, derived units, grid layout, seeds, device, version, timings
+/// DIR/cl.csv             T,l,cl_num,noise,cl_sub,err,noise_eq7,ratio,ratio_err         (ensemble)
+/// DIR/diffusion.csv      T,dz2,kzz,dz2_err,kzz_err                                      (ensemble)
+/// DIR/dipole.csv         realization,T,phix,phiy,phiz,c1,cos_alpha                      (every realisation)
+/// DIR/realizations/NNNN/ cl.csv (T,l,cl_num,noise,cl_sub,noise_eq7), diffusion.csv (T,dz2,kzz,dx2,dy2),
+///                        dipole.csv, realization.json (seed, local field), maps.npy (float64 [nT, Npix])
+/// </code>
+/// A realisation folder is written under a temporary name and renamed when complete, so a folder named
+/// NNNN is always whole; a rerun skips them.
+/// </summary>
+public static class RunFolder
+{
+    public static string RealizationDir(string dir, int r) => Path.Combine(dir, "realizations", r.ToString("D4", CultureInfo.InvariantCulture));
+
+    /// <summary>Indices of the finished realisations in a run folder.</summary>
+    public static int[] Finished(string dir)
+    {
+        var root = Path.Combine(dir, "realizations");
+        if (!Directory.Exists(root)) return Array.Empty<int>();
+        return Directory.GetDirectories(root)
+            .Select(Path.GetFileName)
+            .Where(n => n is { Length: 4 } && n.All(char.IsDigit))
+            .Select(n => int.Parse(n!, CultureInfo.InvariantCulture))
+            .Order()
+            .ToArray();
+    }
+
+    /// <summary>Removes folders of realisations that were interrupted (temporary names).</summary>
+    public static void CleanInterrupted(string dir)
+    {
+        var root = Path.Combine(dir, "realizations");
+        if (!Directory.Exists(root)) return;
+        foreach (var d in Directory.GetDirectories(root, ".tmp-*")) Directory.Delete(d, recursive: true);
+    }
+
+    static string N(double v) => Csv.Num(double.IsFinite(v) ? v : throw new InvalidOperationException($"non-finite result {v}; nothing written"));
+
+    /// <summary>Writes one finished realisation (atomically, as a whole folder).</summary>
+    public static void WriteRealization(string dir, RealizationResult r, bool maps)
+    {
+        var final = RealizationDir(dir, r.Index);
+        var tmp = Path.Combine(dir, "realizations", $".tmp-{r.Index:D4}-{Environment.ProcessId}");
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        Directory.CreateDirectory(tmp);
+        try
+        {
+            Files.WriteText(Path.Combine(tmp, "cl.csv"), w =>
+            {
+                w.WriteLine("T,l,cl_num,noise,cl_sub,noise_eq7");
+                for (var t = 0; t < r.Times.Length; t++)
+                    for (var l = 0; l < r.Cl[t].Length; l++)
+                        w.WriteLine($"{N(r.Times[t])},{l},{N(r.Cl[t][l])},{N(r.Noise[t])},{N(r.Cl[t][l] - r.Noise[t])},{N(r.NoiseEq7[t])}");
+            });
+            Files.WriteText(Path.Combine(tmp, "diffusion.csv"), w =>
+            {
+                w.WriteLine("T,dz2,kzz,dx2,dy2");
+                for (var t = 0; t < r.Times.Length; t++)
+                {
+                    var d = r.Displacement2[t];
+                    w.WriteLine($"{N(r.Times[t])},{N(d[2])},{N(d[2] / (2 * r.Times[t]))},{N(d[0])},{N(d[1])}");
+                }
+            });
+            Files.WriteText(Path.Combine(tmp, "dipole.csv"), w =>
+            {
+                w.WriteLine("realization,T,phix,phiy,phiz,c1,cos_alpha");
+                foreach (var line in DipoleRows(r)) w.WriteLine(line);
+            });
+            Json.Write(Path.Combine(tmp, "realization.json"), j =>
+            {
+                j.WriteStartObject();
+                j.WriteNumber("realization", r.Index);
+                j.WriteString("seed", r.Seed.ToString(CultureInfo.InvariantCulture));
+                j.Numbers("local_mean_field_B_over_B0", r.LocalField);
+                j.Number("cos_alpha", r.CosAlpha);
+                j.Numbers("times", r.Times);
+                j.WriteEndObject();
+            });
+            if (maps && r.Maps is not null) Npy.Write(Path.Combine(tmp, "maps.npy"), r.Maps);
+            if (Directory.Exists(final)) Directory.Delete(final, true);
+            Directory.Move(tmp, final);
+        }
+        catch
+        {
+            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+            throw;
+        }
+    }
+
+    static IEnumerable<string> DipoleRows(RealizationResult r)
+    {
+        for (var t = 0; t < r.Times.Length; t++)
+        {
+            var p = r.Phi[t];
+            var c1 = 4.0 * Math.PI * (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
+            yield return $"{r.Index},{N(r.Times[t])},{N(p[0])},{N(p[1])},{N(p[2])},{N(c1)},{N(r.CosAlpha)}";
+        }
+    }
+
+    /// <summary>Reads a finished realisation back (all but the maps).</summary>
+    public static RealizationResult ReadRealization(string dir, int index)
+    {
+        var folder = RealizationDir(dir, index);
+        var cl = Table.Read(Path.Combine(folder, "cl.csv"), "T", "l", "cl_num", "noise", "cl_sub", "noise_eq7");
+        var diff = Table.Read(Path.Combine(folder, "diffusion.csv"), "T", "dz2", "kzz", "dx2", "dy2");
+        var dip = Table.Read(Path.Combine(folder, "dipole.csv"), "realization", "T", "phix", "phiy", "phiz", "c1", "cos_alpha");
+        var times = diff.Column("T");
+        var nt = times.Length;
+        if (cl.Rows % nt != 0 || dip.Rows != nt)
+            throw new InputError($"{folder}: the files disagree on the number of times; the realisation is damaged (delete it to rerun)");
+        var nl = cl.Rows / nt;
+        var clNum = cl.Column("cl_num");
+        var noise = cl.Column("noise");
+        var noise7 = cl.Column("noise_eq7");
+        using var meta = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "realization.json")));
+        var root = meta.RootElement;
+        return new RealizationResult
+        {
+            Index = index,
+            Seed = ulong.Parse(root.GetProperty("seed").GetString()!, CultureInfo.InvariantCulture),
+            Times = times,
+            Cl = Enumerable.Range(0, nt).Select(t => clNum[(t * nl)..((t + 1) * nl)]).ToArray(),
+            Noise = Enumerable.Range(0, nt).Select(t => noise[t * nl]).ToArray(),
+            NoiseEq7 = Enumerable.Range(0, nt).Select(t => noise7[t * nl]).ToArray(),
+            Phi = Enumerable.Range(0, nt).Select(t => new[] { dip.Column("phix")[t], dip.Column("phiy")[t], dip.Column("phiz")[t] }).ToArray(),
+            Displacement2 = Enumerable.Range(0, nt).Select(t => new[] { diff.Column("dx2")[t], diff.Column("dy2")[t], diff.Column("dz2")[t] }).ToArray(),
+            LocalField = root.GetProperty("local_mean_field_B_over_B0").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
+            CosAlpha = root.GetProperty("cos_alpha").GetDouble(),
+        };
+    }
+
+    /// <summary>Writes the ensemble files cl.csv, diffusion.csv and dipole.csv from the finished realisations.</summary>
+    public static void WriteEnsemble(string dir, Ensemble e, IReadOnlyList<RealizationResult> rs)
+    {
+        Files.WriteText(Path.Combine(dir, "cl.csv"), w =>
+        {
+            w.WriteLine("T,l,cl_num,noise,cl_sub,err,noise_eq7,ratio,ratio_err");
+            for (var t = 0; t < e.Times.Length; t++)
+                for (var l = 0; l < e.ClNum[t].Length; l++)
+                    w.WriteLine($"{N(e.Times[t])},{l},{N(e.ClNum[t][l])},{N(e.Noise[t])},{N(e.ClSub[t][l])},{N(e.ClSubErr[t][l])}," +
+                                $"{N(e.NoiseEq7[t])},{N(e.Ratio[t][l])},{N(e.RatioErr[t][l])}");
+        });
+        Files.WriteText(Path.Combine(dir, "diffusion.csv"), w =>
+        {
+            w.WriteLine("T,dz2,kzz,dz2_err,kzz_err");
+            for (var t = 0; t < e.Times.Length; t++)
+                w.WriteLine($"{N(e.Times[t])},{N(e.Dz2[t])},{N(e.Kzz(t))},{N(e.Dz2Err[t])},{N(e.Dz2Err[t] / (2 * e.Times[t]))}");
+        });
+        Files.WriteText(Path.Combine(dir, "dipole.csv"), w =>
+        {
+            w.WriteLine("realization,T,phix,phiy,phiz,c1,cos_alpha");
+            foreach (var r in rs.OrderBy(r => r.Index))
+                foreach (var line in DipoleRows(r)) w.WriteLine(line);
+        });
+    }
+}
+
+/// <summary>A small CSV table with named numeric columns (the run-folder reader).</summary>
+public sealed class Table
+{
+    readonly Dictionary<string, double[]> columns;
+    public int Rows { get; }
+
+    Table(Dictionary<string, double[]> columns, int rows)
+    {
+        this.columns = columns;
+        Rows = rows;
+    }
+
+    public double[] Column(string name) => columns[name];
+
+    /// <summary>Reads a CSV file whose header holds at least the given columns; errors name file and line.</summary>
+    public static Table Read(string file, params string[] required)
+    {
+        if (!File.Exists(file)) throw new InputError($"{file}: no such file");
+        var lines = File.ReadAllLines(file);
+        if (lines.Length == 0) throw new InputError($"{file}: empty file");
+        var header = lines[0].Split(',');
+        foreach (var r in required)
+            if (!header.Contains(r)) throw new InputError($"{file}:1: no column '{r}' (header: {lines[0]})");
+        var data = header.ToDictionary(h => h, _ => new List<double>());
+        for (var i = 1; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            var f = lines[i].Split(',');
+            if (f.Length != header.Length) throw new InputError($"{file}:{i + 1}: expected {header.Length} fields, found {f.Length}");
+            for (var c = 0; c < f.Length; c++) data[header[c]].Add(Csv.Finite(f[c], file, i + 1, header[c]));
+        }
+        return new Table(data.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), data[header[0]].Count);
+    }
+}
+
+/// <summary>NumPy .npy files (format version 1.0, little-endian float64, C order), as numpy.load reads them.</summary>
+public static class Npy
+{
+    public static void Write(string path, double[][] rows)
+    {
+        var cols = rows.Length == 0 ? 0 : rows[0].Length;
+        var header = $"{{'descr': '<f8', 'fortran_order': False, 'shape': ({rows.Length}, {cols}), }}";
+        // magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64, '\n'
+        var total = 10 + header.Length + 1;
+        header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
+        Files.Write(path, s =>
+        {
+            using var w = new BinaryWriter(s, Encoding.ASCII);
+            w.Write(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0 });
+            w.Write((ushort)header.Length);
+            w.Write(Encoding.ASCII.GetBytes(header));
+            foreach (var row in rows)
+                foreach (var v in row) w.Write(v);
+        });
+    }
+}
