@@ -13,6 +13,7 @@ public static class Program
     {
         ["sky"] = SkyCase.Run,
         ["predict"] = PredictCase.Run,
+        ["boris"] = BorisCase.Run,
     };
 
     public static int Main(string[] args)

@@ -85,6 +85,74 @@ let predictTests =
                 Expect.isFalse (File.Exists csv) "no output file" }
     ]
 
+/// Every data file of a run folder (not run.json: it records timings and the device), with its bytes.
+let private dataFiles (dir: string) =
+    IO.Directory.GetFiles(dir, "*", IO.SearchOption.AllDirectories)
+    |> Array.filter (fun f -> IO.Path.GetFileName f <> "run.json")
+    |> Array.map (fun f -> IO.Path.GetRelativePath(dir, f), File.ReadAllBytes f)
+    |> Array.sortBy fst
+
+let private small = [ "simulate"; "--rho"; "0.09"; "--nside"; "4"; "--realizations"; "3"; "--times"; "5,20,60"; "--device"; "cpu" ]
+
+let simulateTests =
+    testList "skymix simulate" [
+        test "a small run writes the documented files; the same seed on 1 thread gives identical files; a rerun resumes" {
+            let dir = Cli.tempDir ()
+            let a, b = IO.Path.Combine(dir, "a"), IO.Path.Combine(dir, "b")
+            let r = Cli.run (small @ [ "--out"; a ])
+            Expect.equal r.Code 0 r.Err
+            Expect.stringContains r.Out "K_zz" "summary table"
+            let header (f: string) = (File.ReadLines(IO.Path.Combine(a, f)) |> Seq.head)
+            Expect.stringStarts (header "cl.csv") "T,l,cl_num,noise,cl_sub,err" "ensemble cl.csv"
+            Expect.equal (header "diffusion.csv") "T,dz2,kzz,dz2_err,kzz_err" "diffusion.csv"
+            Expect.equal (header "dipole.csv") "realization,T,phix,phiy,phiz,c1,cos_alpha" "dipole.csv"
+            for r in [ "0000"; "0001"; "0002" ] do
+                for f in [ "cl.csv"; "diffusion.csv"; "dipole.csv"; "realization.json"; "maps.npy" ] do
+                    Expect.isTrue (File.Exists(IO.Path.Combine(a, "realizations", r, f))) $"realizations/{r}/{f}"
+            use run = Text.Json.JsonDocument.Parse(File.ReadAllText(IO.Path.Combine(a, "run.json")))
+            for key in [ "settings"; "derived"; "grids"; "realization_seeds"; "device"; "version"; "particle_steps_per_second"; "noise_estimator" ] do
+                Expect.isTrue (run.RootElement.TryGetProperty(key) |> fst) $"run.json has {key}"
+            // one thread
+            let r1 = Cli.runWith [ "DOTNET_PROCESSOR_COUNT", "1" ] Reference.repoRoot (small @ [ "--out"; b ])
+            Expect.equal r1.Code 0 r1.Err
+            let fa, fb = dataFiles a, dataFiles b
+            Expect.sequenceEqual (Array.map fst fa) (Array.map fst fb) "same files"
+            for (name, bytes), (_, other) in Array.zip fa fb do Expect.isTrue (bytes = other) $"{name} identical with 1 thread"
+            // resume: drop a realisation and rerun the same command
+            IO.Directory.Delete(IO.Path.Combine(b, "realizations", "0001"), true)
+            let r2 = Cli.run (small @ [ "--out"; b ])
+            Expect.equal r2.Code 0 r2.Err
+            for (name, bytes), (_, other) in Array.zip fa (dataFiles b) do Expect.isTrue (bytes = other) $"{name} identical after resuming" }
+        test "maps.npy holds the map of every time (NumPy header, Npix float64 per row)" {
+            let dir = Cli.tempDir ()
+            let r = Cli.run [ "simulate"; "--rho"; "0.09"; "--nside"; "2"; "--realizations"; "1"; "--times"; "3,6"; "--out"; dir ]
+            Expect.equal r.Code 0 r.Err
+            let bytes = File.ReadAllBytes(IO.Path.Combine(dir, "realizations", "0000", "maps.npy"))
+            Expect.sequenceEqual bytes.[0..5] [| 0x93uy; byte 'N'; byte 'U'; byte 'M'; byte 'P'; byte 'Y' |] "NumPy magic"
+            let headerLength = int bytes.[8] + 256 * int bytes.[9]
+            let header = Text.Encoding.ASCII.GetString(bytes, 10, headerLength)
+            Expect.stringContains header "'shape': (2, 48)" "two times × 48 pixels"
+            Expect.equal (bytes.Length - 10 - headerLength) (2 * 48 * 8) "float64 payload"
+            Expect.equal ((10 + headerLength) % 64) 0 "header padded to 64 bytes" }
+        test "a run folder with other settings is refused, not overwritten" {
+            let dir = Cli.tempDir ()
+            let first = Cli.run [ "simulate"; "--rho"; "0.09"; "--nside"; "2"; "--realizations"; "1"; "--times"; "3"; "--out"; dir ]
+            Expect.equal first.Code 0 first.Err
+            expectInputError (Cli.run [ "simulate"; "--rho"; "0.05"; "--nside"; "2"; "--realizations"; "1"; "--times"; "3"; "--out"; dir ]) [ "other settings" ] }
+        for args, fragment in
+            [ [ "--nside"; "3" ], "power of two"
+              [ "--nside"; "16384" ], "power of two"
+              [ "--times"; "10,5" ], "increase"
+              [ "--times"; "log:1:100:0" ], "COUNT"
+              [ "--eta"; "0" ], "η must lie in (0, 1)"
+              [ "--rigidity"; "10PV,1PV" ], "one rigidity"
+              [ "--device"; "gpu" ], "auto, cuda, cpu or ilgpu-cpu"
+              [ "--kmax"; "1e9"; "--memory"; "1" ], "needs" ] do
+            test $"bad input {String.Join(' ', args)} → exit 2, one line" {
+                let dir = Cli.tempDir ()
+                expectInputError (Cli.run ([ "simulate"; "--realizations"; "1"; "--out"; IO.Path.Combine(dir, "r") ] @ args)) [ fragment ] }
+    ]
+
 let tests =
     testList "skymix cl" [
         test "skymix cl reproduces healpy's synfast_iter0 column (Nside 16) to 1e-10" {

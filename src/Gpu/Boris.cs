@@ -144,6 +144,10 @@ public static class Boris
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Steps<TField>(ref Particle p, in TField field, double dt, double q, int n) where TField : struct, IField
     {
-        for (var k = 0; k < n; k++) Step(ref p, field, dt, q);
+        // a local copy lets the JIT keep the particle in registers across steps
+        var local = p;
+        var f = field;
+        for (var k = 0; k < n; k++) Step(ref local, f, dt, q);
+        p = local;
     }
 }

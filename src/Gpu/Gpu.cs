@@ -53,14 +53,15 @@ public static class Accelerators
         return context.Devices.Any(d => d.AcceleratorType == AcceleratorType.Cuda);
     }
 
-    /// <summary>A pusher for the requested device; an <see cref="SkyMix.Theory.InputError"/> if it is absent.</summary>
-    public static IPusher Create(DeviceKind kind) => kind switch
+    /// <summary>A pusher for the requested device (threads: the CPU path's thread count, 0 = all cores);
+    /// an <see cref="SkyMix.Theory.InputError"/> if the device is absent.</summary>
+    public static IPusher Create(DeviceKind kind, int threads = 0) => kind switch
     {
-        DeviceKind.Cpu => new CpuPusher(),
+        DeviceKind.Cpu => new CpuPusher(threads),
         DeviceKind.IlgpuCpu => new IlgpuPusher(cuda: false),
         DeviceKind.Cuda => HasCuda() ? new IlgpuPusher(cuda: true)
             : throw new SkyMix.Theory.InputError("--device cuda: no NVIDIA GPU found (use --device auto or cpu)"),
-        _ => HasCuda() ? new IlgpuPusher(cuda: true) : new CpuPusher(),
+        _ => HasCuda() ? new IlgpuPusher(cuda: true) : new CpuPusher(threads),
     };
 }
 
@@ -68,16 +69,20 @@ public static class Accelerators
 /// particles are shared out over the cores. Results do not depend on the number of threads.</summary>
 sealed class CpuPusher : IPusher
 {
+    readonly ParallelOptions options;
     NestedField<ArrayTable> field;
 
-    public string Device => $"cpu (Parallel.For, {Environment.ProcessorCount} threads)";
+    public CpuPusher(int threads) =>
+        options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+
+    public string Device => $"cpu (Parallel.For, {options.MaxDegreeOfParallelism} threads)";
 
     public void Load(SlabField f) => field = f.Cpu();
 
     public void Push(Particle[] particles, double dt, double q, int steps)
     {
         var f = field;
-        Parallel.For(0, (particles.Length + 63) / 64, chunk =>
+        Parallel.For(0, (particles.Length + 63) / 64, options, chunk =>
         {
             var end = Math.Min(particles.Length, (chunk + 1) * 64);
             for (var i = chunk * 64; i < end; i++)

@@ -6,9 +6,10 @@ open System.IO
 
 type Result = { Code: int; Out: string; Err: string }
 
-/// Runs ./skymix with the arguments, in the given working folder (default: the repository root).
-let runIn (dir: string) (args: string list) : Result =
+/// Runs ./skymix with the arguments and extra environment variables, in the given working folder.
+let runWith (env: (string * string) list) (dir: string) (args: string list) : Result =
     let psi = ProcessStartInfo(Path.Combine(Reference.repoRoot, "skymix"))
+    for k, v in env do psi.Environment.[k] <- v
     for a in args do psi.ArgumentList.Add a
     psi.WorkingDirectory <- dir
     psi.RedirectStandardOutput <- true
@@ -18,6 +19,8 @@ let runIn (dir: string) (args: string list) : Result =
     let err = p.StandardError.ReadToEndAsync()
     p.WaitForExit()
     { Code = p.ExitCode; Out = out.Result; Err = err.Result }
+
+let runIn (dir: string) (args: string list) = runWith [] dir args
 
 let run (args: string list) = runIn Reference.repoRoot args
 
