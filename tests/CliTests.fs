@@ -153,6 +153,50 @@ let simulateTests =
                 expectInputError (Cli.run ([ "simulate"; "--realizations"; "1"; "--out"; IO.Path.Combine(dir, "r") ] @ args)) [ fragment ] }
     ]
 
+/// Width and height from a PNG's IHDR chunk.
+let private pngSize (file: string) =
+    let b = File.ReadAllBytes file
+    Expect.sequenceEqual b.[0..7] [| 137uy; 80uy; 78uy; 71uy; 13uy; 10uy; 26uy; 10uy |] $"{file}: PNG signature"
+    Expect.equal (Text.Encoding.ASCII.GetString(b, 12, 4)) "IHDR" $"{file}: IHDR first"
+    let be (i: int) = (int b.[i] <<< 24) ||| (int b.[i + 1] <<< 16) ||| (int b.[i + 2] <<< 8) ||| int b.[i + 3]
+    be 16, be 20
+
+let reproduceTests =
+    testList "skymix reproduce and fit" [
+        test "a tiny reproduce (two rigidities, Nside 8) writes the report, fit files and six valid figures" {
+            let dir = Cli.tempDir ()
+            let r = Cli.run [ "reproduce"; "--rigidity"; "1PV,10PV"; "--nside"; "8"; "--realizations"; "3"; "--lmax"; "30"; "--out"; dir; "--device"; "cpu" ]
+            Expect.equal r.Code 0 r.Err
+            let report = File.ReadAllText(IO.Path.Combine(dir, "report.md"))
+            for needle in [ "## Settings"; "Nside 8"; "ΩΔT = a(Ωτ_s^QLT)^1/3"; "paper finds a ≈ 4"; "## Dipoles" ] do
+                Expect.stringContains report needle "report content"
+            for fig, (w, h) in [ "fig2_maps.png", (990, 878); "fig3_mean_map.png", (990, 326); "fig4_cl_vs_T.png", (900, 650)
+                                 "fig5_spectra.png", (900, 650); "fig6_law.png", (900, 650); "fig7_dipoles.png", (900, 650) ] do
+                Expect.stringContains report fig $"report shows {fig}"
+                let size = pngSize (IO.Path.Combine(dir, fig))
+                Expect.equal size (w, h) $"{fig} size"
+            let csv = File.ReadAllLines(IO.Path.Combine(dir, "fit.csv"))
+            Expect.stringStarts csv.[0] "rho,rigidity_V,omega_tau_s_qlt,omega_tau_s_sim" "fit.csv header"
+            Expect.equal csv.Length 3 "one row per rigidity"
+            use json = Text.Json.JsonDocument.Parse(File.ReadAllText(IO.Path.Combine(dir, "fit.json")))
+            Expect.isTrue (json.RootElement.TryGetProperty("law_tau_qlt") |> fst) "law in fit.json"
+            // a second call reuses the finished runs
+            let again = Cli.run [ "reproduce"; "--rigidity"; "1PV,10PV"; "--nside"; "8"; "--realizations"; "3"; "--lmax"; "30"; "--out"; dir; "--device"; "cpu" ]
+            Expect.equal again.Code 0 again.Err
+            Expect.isFalse (again.Err.Contains "realisation 1/") "no realisation recomputed" }
+        test "skymix fit on one run folder: table, fit.csv; a folder that is not a run → exit 2" {
+            let dir = Cli.tempDir ()
+            let run = IO.Path.Combine(dir, "run")
+            let s = Cli.run [ "simulate"; "--rho"; "0.09"; "--nside"; "4"; "--realizations"; "2"; "--times"; "5,20"; "--out"; run ]
+            Expect.equal s.Code 0 s.Err
+            let r = Cli.run [ "fit"; run; "--lmax"; "20"; "--out"; dir ]
+            Expect.equal r.Code 0 r.Err
+            Expect.stringContains r.Out "ΩΔT" "table"
+            Expect.isTrue (File.Exists(IO.Path.Combine(dir, "fit.csv"))) "fit.csv"
+            expectInputError (Cli.run [ "fit"; dir; "--out"; dir ]) [ "not a SkyMix run folder" ]
+            expectInputError (Cli.run [ "fit"; IO.Path.Combine(dir, "nowhere") ]) [ "no such run folder" ] }
+    ]
+
 let tests =
     testList "skymix cl" [
         test "skymix cl reproduces healpy's synfast_iter0 column (Nside 16) to 1e-10" {

@@ -18,6 +18,8 @@ public static class Program
             {
                 Parse.Command.Predict p => Commands.Predict.Run(p.Item),
                 Parse.Command.Simulate s => Commands.Simulate.Run(s.Item),
+                Parse.Command.Fit f => Commands.Fit.Run(f.Item),
+                Parse.Command.Reproduce r => Commands.Reproduce.Run(r.Item),
                 Parse.Command.Cl c => Commands.Cl.Run(c.Item),
                 Parse.Command.Help h => Print(h.text),
                 _ => Version(),

@@ -44,6 +44,152 @@ public static class Plots
         Save(plt, path);
     }
 
+    /// <summary>Points with vertical error bars on log10 axes (a bar reaching ≤ 0 is drawn to the bottom).</summary>
+    static void ErrorPoints(Plot plt, double[] x, double[] y, double[] err, ScottPlot.Color color, string label, MarkerShape shape = MarkerShape.FilledCircle)
+    {
+        var keep = Enumerable.Range(0, x.Length).Where(i => y[i] > 0 && double.IsFinite(y[i])).ToArray();
+        var lx = keep.Select(i => Math.Log10(x[i])).ToArray();
+        var ly = keep.Select(i => Math.Log10(y[i])).ToArray();
+        var bottom = ly.Length > 0 ? ly.Min() - 1 : 0;
+        foreach (var i in keep)
+        {
+            var lo = y[i] - err[i] > 0 ? Math.Log10(y[i] - err[i]) : bottom;
+            var bar = plt.Add.Line(Math.Log10(x[i]), lo, Math.Log10(x[i]), Math.Log10(y[i] + err[i]));
+            bar.Color = color;
+            bar.LineWidth = 1;
+        }
+        var pts = plt.Add.ScatterPoints(lx, ly);
+        pts.Color = color;
+        pts.MarkerShape = shape;
+        pts.MarkerSize = 7;
+        pts.LegendText = label;
+    }
+
+    static ScottPlot.Color ColorOf(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
+
+    /// <summary>Fig. 5: C_ℓ^sub/C_1^sub with jackknife errors and the fitted mixing-matrix curve, per rigidity.</summary>
+    public static void SpectraFits(string path, IReadOnlyList<SkyMix.Gpu.RigidityFit> fits)
+    {
+        var plt = new Plot();
+        for (var i = 0; i < fits.Count; i++)
+        {
+            var f = fits[i];
+            var top = Math.Min(f.Observed.Ratio.Length - 1, Math.Max(f.Fit.LFit, 10));
+            var ls = Enumerable.Range(2, top - 1).Select(l => (double)l).ToArray();
+            ErrorPoints(plt, ls, ls.Select(l => f.Observed.Ratio[(int)l]).ToArray(), ls.Select(l => f.Observed.Err[(int)l]).ToArray(),
+                        ColorOf(i), $"{Commands.Fit.Label(f.Settings)}, OmegaT = {f.Time:G3}");
+            var ml = Enumerable.Range(1, Math.Min(f.Model.Length - 1, 60)).ToArray();
+            var line = plt.Add.ScatterLine(ml.Select(l => Math.Log10(l)).ToArray(), ml.Select(l => Math.Log10(f.Model[l])).ToArray());
+            line.Color = ColorOf(i);
+            line.LegendText = $"  mixing matrix, Omega dT = {f.Fit.OmegaDT:F1}";
+        }
+        LogAxis(plt.Axes.Bottom);
+        LogAxis(plt.Axes.Left);
+        plt.Axes.Bottom.Label.Text = "multipole l";
+        plt.Axes.Left.Label.Text = "C_l^sub / C_1^sub";
+        plt.Title("Fig. 5: simulated spectra and fitted mixing-matrix spectra");
+        plt.ShowLegend(Alignment.LowerLeft);
+        Save(plt, path);
+    }
+
+    /// <summary>Fig. 6: ΩΔT against Ωτ_s with the fitted laws.</summary>
+    public static void Law(string path, IReadOnlyList<SkyMix.Gpu.RigidityFit> fits, SkyMix.Gpu.LawResult law)
+    {
+        var plt = new Plot();
+        var tq = fits.Select(f => f.OmegaTauSQlt).ToArray();
+        var ts = fits.Select(f => f.OmegaTauSSim).ToArray();
+        var y = fits.Select(f => f.Fit.OmegaDT).ToArray();
+        var e = fits.Select(f => Math.Max(f.Fit.Sigma, f.JackknifeSigma)).ToArray();
+        ErrorPoints(plt, tq, y, e, ColorOf(0), "tau_s from QLT");
+        ErrorPoints(plt, ts, y, e, ColorOf(1), "tau_s = 3 K_zz from the simulation", MarkerShape.OpenSquare);
+        var all = tq.Concat(ts).ToArray();
+        var xs = new[] { Math.Log10(all.Min() / 1.5), Math.Log10(all.Max() * 1.5) };
+        void Curve(double a, double b, ScottPlot.Color c, string label, LinePattern pattern)
+        {
+            var l = plt.Add.ScatterLine(xs, xs.Select(x => Math.Log10(a) + b * x).ToArray());
+            l.Color = c;
+            l.LinePattern = pattern;
+            l.LegendText = label;
+        }
+        Curve(law.Qlt.A, 1.0 / 3.0, ColorOf(0), $"a (tau_s^QLT)^(1/3), a = {law.Qlt.A:F2} +- {law.Qlt.AErr:F2}", LinePattern.Solid);
+        Curve(law.Simulated.A, 1.0 / 3.0, ColorOf(1), $"a (tau_s^sim)^(1/3), a = {law.Simulated.A:F2} +- {law.Simulated.AErr:F2}", LinePattern.Dashed);
+        Curve(law.Free.A, law.Free.Exponent, ColorOf(2), $"free exponent {law.Free.Exponent:F2} +- {law.Free.ExponentErr:F2}", LinePattern.Dotted);
+        Curve(4.0, 1.0 / 3.0, ScottPlot.Colors.Gray, "paper: 4 (tau_s)^(1/3)", LinePattern.DenselyDashed);
+        LogAxis(plt.Axes.Bottom);
+        LogAxis(plt.Axes.Left);
+        plt.Axes.Bottom.Label.Text = "Omega tau_s";
+        plt.Axes.Left.Label.Text = "best-fit Omega Delta T";
+        plt.Title("Fig. 6: the free parameter against the scattering time");
+        plt.ShowLegend(Alignment.UpperLeft);
+        Save(plt, path);
+    }
+
+    /// <summary>Fig. 4: ⟨C_ℓ⟩^num(T) for several ℓ, the noise level, the total and the noise-subtracted power.</summary>
+    public static void ClVersusTime(string path, SkyMix.Gpu.Ensemble e, int[] ls, string title)
+    {
+        var plt = new Plot();
+        var lt = e.Times.Select(Math.Log10).ToArray();
+        for (var i = 0; i < ls.Length; i++)
+        {
+            var l = ls[i];
+            var keep = Enumerable.Range(0, e.Times.Length).Where(t => e.ClNum[t][l] > 0).ToArray();
+            var line = plt.Add.ScatterLine(keep.Select(t => lt[t]).ToArray(), keep.Select(t => Math.Log10(e.ClNum[t][l])).ToArray());
+            line.Color = ColorOf(i);
+            line.LineWidth = 2;
+            line.LegendText = $"C_{l}";
+        }
+        var noise = plt.Add.ScatterLine(lt, e.Noise.Select(Math.Log10).ToArray());
+        noise.Color = ScottPlot.Colors.Black;
+        noise.LinePattern = LinePattern.Dashed;
+        noise.LegendText = "noise N (self-consistent)";
+        var nl = e.ClNum[0].Length;
+        var total = e.Times.Select((_, t) => Enumerable.Range(0, nl).Sum(l => (2 * l + 1) * e.ClNum[t][l])).ToArray();
+        var sub = e.Times.Select((_, t) => Enumerable.Range(1, nl * 2 / 3 - 1).Sum(l => (2 * l + 1) * e.ClSub[t][l])).ToArray();
+        var tot = plt.Add.ScatterLine(lt, total.Select(Math.Log10).ToArray());
+        tot.Color = ScottPlot.Colors.Black;
+        tot.LineWidth = 2;
+        tot.LegendText = "total power sum (2l+1) C_l^num";
+        var keepSub = Enumerable.Range(0, sub.Length).Where(t => sub[t] > 0).ToArray();
+        var s = plt.Add.ScatterLine(keepSub.Select(t => lt[t]).ToArray(), keepSub.Select(t => Math.Log10(sub[t])).ToArray());
+        s.Color = ScottPlot.Colors.Green;
+        s.LinePattern = LinePattern.Dotted;
+        s.LineWidth = 2;
+        s.LegendText = "noise-subtracted power, l < 2 Nside";
+        LogAxis(plt.Axes.Bottom);
+        LogAxis(plt.Axes.Left);
+        plt.Axes.Bottom.Label.Text = "backtracking time Omega T";
+        plt.Axes.Left.Label.Text = "C_l  [(c/Omega)^2 |grad f/f|^2]";
+        plt.Title(title);
+        plt.ShowLegend(Alignment.UpperLeft);
+        Save(plt, path);
+    }
+
+    /// <summary>Fig. 7: dipole strengths against rigidity (units (L_c ∇f̄/f̄)²).</summary>
+    public static void Dipoles(string path, IReadOnlyList<SkyMix.Gpu.RigidityFit> fits)
+    {
+        var plt = new Plot();
+        var x = fits.Select(f => f.Settings.RigidityVolts ?? f.Settings.Rho).ToArray();
+        var u = fits.Select(f => Commands.Fit.DipoleUnit(f.Settings)).ToArray();
+        ErrorPoints(plt, x, fits.Select((f, i) => f.C1Sub * u[i]).ToArray(), fits.Select((f, i) => f.C1SubErr * u[i]).ToArray(), ColorOf(1), "<C_1>^sub");
+        ErrorPoints(plt, x, fits.Select((f, i) => f.C1Qlt * u[i]).ToArray(), new double[fits.Count], ColorOf(2), "<C_1>^QLT = 4 pi |<Phi>|^2", MarkerShape.OpenCircle);
+        void Curve(double[] y, ScottPlot.Color c, string label, LinePattern p)
+        {
+            var l = plt.Add.ScatterLine(x.Select(Math.Log10).ToArray(), y.Select(Math.Log10).ToArray());
+            l.Color = c;
+            l.LinePattern = p;
+            l.LegendText = label;
+        }
+        Curve(fits.Select((f, i) => f.C1Mat * u[i]).ToArray(), ColorOf(0), "C_1^mat", LinePattern.Solid);
+        Curve(fits.Select((f, i) => f.C1Mat * u[i] / (f.CosAlpha * f.CosAlpha)).ToArray(), ColorOf(0), "C_1^mat / <cos alpha>^2", LinePattern.Dashed);
+        LogAxis(plt.Axes.Bottom);
+        LogAxis(plt.Axes.Left);
+        plt.Axes.Bottom.Label.Text = fits[0].Settings.RigidityVolts is null ? "rho" : "rigidity [V]";
+        plt.Axes.Left.Label.Text = "C_1  [(L_c |grad f/f|)^2]";
+        plt.Title("Fig. 7: dipole strengths");
+        plt.ShowLegend(Alignment.UpperLeft);
+        Save(plt, path);
+    }
+
     /// <summary>Ticks at powers of ten for data plotted as log10.</summary>
     public static void LogAxis(ScottPlot.IAxis axis)
     {

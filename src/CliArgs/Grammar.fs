@@ -97,10 +97,52 @@ type SimulateArgs =
             | Memory _ -> "memory budget of the field in MB (default 2048)."
             | No_Maps -> "do not write the sky maps (maps.npy) of each realisation."
 
+type FitArgs =
+    | [<MainCommand; ExactlyOnce>] Runs of folders: string list
+    | Out of folder: string
+    | Lmax of l: int
+    | Lfit of l: int
+    | Time of omegaT: float
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Runs _ -> "run folders written by skymix simulate (one per rigidity)."
+            | Out _ -> "folder for fit.csv, fit.json and fig6_law.png (default: the current folder)."
+            | Lmax _ -> "truncation ℓ_max of the mixing matrix (default 100)."
+            | Lfit _ -> "largest multipole fitted (default: where the signal-to-noise first drops below 1)."
+            | Time _ -> "backtracking time ΩT of the spectra fitted (default: the first output ≥ 2τ_s of the run)."
+
+type ReproduceArgs =
+    | Quick
+    | Full
+    | Out of folder: string
+    | Rigidity of list: string
+    | Nside of nside: int
+    | Realizations of n: int
+    | Lmax of l: int
+    | Device of device: string
+    | Seed of seed: uint64
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Quick -> "2 CPU cores, ≤ 20 minutes: Nside 32, 8 realisations, λ_min = r_g/10 (the default)."
+            | Full -> "the paper's settings (Nside 256, 35 realisations, λ_min = r_g/150 at 10 TV); meant for a GPU."
+            | Out _ -> "folder of the study and its report.md (default reproduce-quick or reproduce-full)."
+            | Rigidity _ -> "rigidities instead of 10TV,100TV,1PV,10PV (units GV, TV, PV)."
+            | Nside _ -> "Nside instead of the preset's."
+            | Realizations _ -> "realisations per rigidity instead of the preset's."
+            | Lmax _ -> "truncation of the mixing matrix (default 100)."
+            | Device _ -> "auto, cuda, cpu or ilgpu-cpu (default auto)."
+            | Seed _ -> "64-bit seed (default 1)."
+
 [<HelpDescription("show this help")>]
 type SkymixArgs =
     | [<CliPrefix(CliPrefix.None)>] Predict of ParseResults<PredictArgs>
     | [<CliPrefix(CliPrefix.None)>] Simulate of ParseResults<SimulateArgs>
+    | [<CliPrefix(CliPrefix.None)>] Fit of ParseResults<FitArgs>
+    | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
     | [<CliPrefix(CliPrefix.None)>] Cl of ParseResults<ClArgs>
     | Version
 
@@ -109,5 +151,7 @@ type SkymixArgs =
             match a with
             | Predict _ -> "steady-state C_ℓ from the mixing matrix (the main job; no options: the paper's four rigidities)."
             | Simulate _ -> "backtrack test particles through slab turbulence; sky maps, C_ℓ(T), dipoles, K_zz."
+            | Fit _ -> "fit ΩΔT per run folder and the law ΩΔT = a(Ωτ_s)^(1/3) across them."
+            | Reproduce _ -> "the whole study of the paper: simulate, predict, fit, and a report with Figs. 2–7."
             | Cl _ -> "angular power spectrum C_ℓ of a HEALPix map (healpy anafast)."
             | Version -> "print the version, the git commit and the accelerators found."

@@ -48,8 +48,24 @@ type SimulateOptions =
       MemoryMegabytes: int
       Maps: bool }
 
+/// `skymix fit`: run folders, output folder; 0 = default for Lmax/LFit/Time.
+type FitOptions = { Runs: string[]; Out: string; Lmax: int; LFit: int; Time: float }
+
+/// `skymix reproduce`: the preset and its overrides (0 / empty = the preset's value).
+type ReproduceOptions =
+    { Full: bool
+      Out: string
+      RigidityVolts: float[]
+      Nside: int
+      Realizations: int
+      Lmax: int
+      Device: string
+      Seed: uint64 }
+
 /// What the user asked for.
 type Command =
+    | Fit of FitOptions
+    | Reproduce of ReproduceOptions
     | Predict of PredictOptions
     | Simulate of SimulateOptions
     | Cl of ClOptions
@@ -175,6 +191,25 @@ let private simulate (r: ParseResults<SimulateArgs>) =
                MemoryMegabytes = r.GetResult(SimulateArgs.Memory, defaultValue = 2048)
                Maps = not (r.Contains SimulateArgs.No_Maps) }
 
+let private fit (r: ParseResults<FitArgs>) =
+    Fit { Runs = r.GetResult FitArgs.Runs |> List.toArray
+          Out = r.GetResult(FitArgs.Out, defaultValue = ".")
+          Lmax = r.GetResult(FitArgs.Lmax, defaultValue = 100)
+          LFit = r.GetResult(FitArgs.Lfit, defaultValue = 0)
+          Time = r.GetResult(FitArgs.Time, defaultValue = 0.0) }
+
+let private reproduce (r: ParseResults<ReproduceArgs>) =
+    if r.Contains ReproduceArgs.Quick && r.Contains ReproduceArgs.Full then raise (UsageError "give --quick or --full, not both")
+    let full = r.Contains ReproduceArgs.Full
+    Reproduce { Full = full
+                Out = r.GetResult(ReproduceArgs.Out, defaultValue = (if full then "reproduce-full" else "reproduce-quick"))
+                RigidityVolts = r.TryGetResult ReproduceArgs.Rigidity |> Option.map (list >> Array.map rigidityVolts) |> Option.defaultValue [||]
+                Nside = r.GetResult(ReproduceArgs.Nside, defaultValue = 0)
+                Realizations = r.GetResult(ReproduceArgs.Realizations, defaultValue = 0)
+                Lmax = r.GetResult(ReproduceArgs.Lmax, defaultValue = 100)
+                Device = r.GetResult(ReproduceArgs.Device, defaultValue = "auto")
+                Seed = r.GetResult(ReproduceArgs.Seed, defaultValue = 1UL) }
+
 /// Parses the command line.
 let parse (argv: string[]) : Command =
     try
@@ -182,6 +217,8 @@ let parse (argv: string[]) : Command =
         match r.GetAllResults() with
         | [ SkymixArgs.Predict p ] -> predict p
         | [ SkymixArgs.Simulate s ] -> simulate s
+        | [ SkymixArgs.Fit f ] -> fit f
+        | [ SkymixArgs.Reproduce r ] -> reproduce r
         | [ SkymixArgs.Cl c ] -> cl c
         | [ SkymixArgs.Version ] -> ShowVersion
         | [] -> Help(parser.PrintUsage())

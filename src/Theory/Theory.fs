@@ -133,3 +133,11 @@ let predict (p: PredictInput) : Prediction =
       ExtensionChange = extensionChange
       SumRuleResidual = residual
       M = Mixing.matrix m1a m1c }
+
+/// C_ℓ/C_1 (ℓ = 0 … lmax) of the steady state at a given ΩΔT, without the diagnostics of `predict`:
+/// the model that fits call many times.
+let spectrumShape (p: PredictInput) (omegaDT: float) : float[] =
+    let s, _, _ = turbulence { p with OmegaDT = Some omegaDT }
+    let w = Mixing.w s p.Accuracy omegaDT
+    let cl = Mixing.steadyState (Mixing.m1aDiagonal w p.Lmax) (Mixing.m1c (Mixing.kappa s p.Accuracy omegaDT (2 * p.Lmax)) p.Lmax) omegaDT
+    cl |> Array.map (fun v -> v / cl.[1])

@@ -203,6 +203,26 @@ public sealed class Table
 /// <summary>NumPy .npy files (format version 1.0, little-endian float64, C order), as numpy.load reads them.</summary>
 public static class Npy
 {
+    /// <summary>Reads a 2-D float64 array written by <see cref="Write"/>.</summary>
+    public static double[][] Read(string path)
+    {
+        if (!File.Exists(path)) throw new InputError($"{path}: no such file");
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 10 || bytes[0] != 0x93 || Encoding.ASCII.GetString(bytes, 1, 5) != "NUMPY")
+            throw new InputError($"{path}: not a NumPy .npy file");
+        var headerLength = bytes[8] | (bytes[9] << 8);
+        if (10 + headerLength > bytes.Length) throw new InputError($"{path}: truncated header");
+        var header = Encoding.ASCII.GetString(bytes, 10, headerLength);
+        var m = System.Text.RegularExpressions.Regex.Match(header, @"'descr': '<f8', 'fortran_order': False, 'shape': \((\d+), (\d+)\)");
+        if (!m.Success) throw new InputError($"{path}: expected a little-endian float64 2-D array, header {header.Trim()}");
+        var rows = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        var cols = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+        var offset = 10 + headerLength;
+        if (bytes.Length - offset != 8L * rows * cols) throw new InputError($"{path}: {bytes.Length - offset} data bytes, expected {8L * rows * cols}");
+        return Enumerable.Range(0, rows).Select(r =>
+            Enumerable.Range(0, cols).Select(c => BitConverter.ToDouble(bytes, offset + 8 * (r * cols + c))).ToArray()).ToArray();
+    }
+
     public static void Write(string path, double[][] rows)
     {
         var cols = rows.Length == 0 ? 0 : rows[0].Length;
