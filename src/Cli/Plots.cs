@@ -93,16 +93,19 @@ public static class Plots
     }
 
     /// <summary>Fig. 6: ΩΔT against Ωτ_s with the fitted laws.</summary>
-    public static void Law(string path, IReadOnlyList<SkyMix.Gpu.RigidityFit> fits, SkyMix.Gpu.LawResult law)
+    public static void Law(string path, IReadOnlyList<SkyMix.Gpu.RigidityFit> fits, SkyMix.Gpu.LawResult? law)
     {
         var plt = new Plot();
-        var tq = fits.Select(f => f.OmegaTauSQlt).ToArray();
-        var ts = fits.Select(f => f.OmegaTauSSim).ToArray();
-        var y = fits.Select(f => f.Fit.OmegaDT).ToArray();
-        var e = fits.Select(f => Math.Max(f.Fit.Sigma, f.JackknifeSigma)).ToArray();
-        ErrorPoints(plt, tq, y, e, ColorOf(0), "tau_s from QLT");
-        ErrorPoints(plt, ts, y, e, ColorOf(1), "tau_s = 3 K_zz from the simulation", MarkerShape.OpenSquare);
-        var all = tq.Concat(ts).ToArray();
+        var inside = fits.Where(f => !f.Fit.AtEdge).ToList();
+        var edge = fits.Where(f => f.Fit.AtEdge).ToList();
+        double[] E(List<SkyMix.Gpu.RigidityFit> fs) => fs.Select(f => Math.Max(f.Fit.Sigma, f.JackknifeSigma)).ToArray();
+        ErrorPoints(plt, inside.Select(f => f.OmegaTauSQlt).ToArray(), inside.Select(f => f.Fit.OmegaDT).ToArray(), E(inside), ColorOf(0), "tau_s from QLT");
+        ErrorPoints(plt, inside.Select(f => f.OmegaTauSSim).ToArray(), inside.Select(f => f.Fit.OmegaDT).ToArray(), E(inside), ColorOf(1),
+                    "tau_s = 3 K_zz from the simulation", MarkerShape.OpenSquare);
+        if (edge.Count > 0)
+            ErrorPoints(plt, edge.Select(f => f.OmegaTauSQlt).ToArray(), edge.Select(f => f.Fit.OmegaDT).ToArray(), new double[edge.Count], ColorOf(3),
+                        "no fit: chi^2 minimum on the edge of the range", MarkerShape.Cross);
+        var all = fits.Select(f => f.OmegaTauSQlt).Concat(fits.Select(f => f.OmegaTauSSim)).ToArray();
         var xs = new[] { Math.Log10(all.Min() / 1.5), Math.Log10(all.Max() * 1.5) };
         void Curve(double a, double b, ScottPlot.Color c, string label, LinePattern pattern)
         {
@@ -111,9 +114,12 @@ public static class Plots
             l.LinePattern = pattern;
             l.LegendText = label;
         }
-        Curve(law.Qlt.A, 1.0 / 3.0, ColorOf(0), $"a (tau_s^QLT)^(1/3), a = {law.Qlt.A:F2} +- {law.Qlt.AErr:F2}", LinePattern.Solid);
-        Curve(law.Simulated.A, 1.0 / 3.0, ColorOf(1), $"a (tau_s^sim)^(1/3), a = {law.Simulated.A:F2} +- {law.Simulated.AErr:F2}", LinePattern.Dashed);
-        Curve(law.Free.A, law.Free.Exponent, ColorOf(2), $"free exponent {law.Free.Exponent:F2} +- {law.Free.ExponentErr:F2}", LinePattern.Dotted);
+        if (law is not null)
+        {
+            Curve(law.Qlt.A, 1.0 / 3.0, ColorOf(0), $"a (tau_s^QLT)^(1/3), a = {law.Qlt.A:F2} +- {law.Qlt.AErr:F2}", LinePattern.Solid);
+            Curve(law.Simulated.A, 1.0 / 3.0, ColorOf(1), $"a (tau_s^sim)^(1/3), a = {law.Simulated.A:F2} +- {law.Simulated.AErr:F2}", LinePattern.Dashed);
+            Curve(law.Free.A, law.Free.Exponent, ColorOf(2), $"free exponent {law.Free.Exponent:F2} +- {law.Free.ExponentErr:F2}", LinePattern.Dotted);
+        }
         Curve(4.0, 1.0 / 3.0, ScottPlot.Colors.Gray, "paper: 4 (tau_s)^(1/3)", LinePattern.DenselyDashed);
         LogAxis(plt.Axes.Bottom);
         LogAxis(plt.Axes.Left);

@@ -14,7 +14,7 @@ public sealed record FitOptions
     /// <summary>Backtracking time used; 0 = the first output time ≥ 2τ_s^sim (else the last).</summary>
     public double Time { get; init; }
     /// <summary>Points of the logarithmic scan that brackets the χ² minimum.</summary>
-    public int Scan { get; init; } = 24;
+    public int Scan { get; init; } = 20;
 }
 
 /// <summary>One fit variant: the time and noise estimator it used, and its result.</summary>
@@ -59,8 +59,8 @@ public sealed record LawResult(LawFit Qlt, LawFit Simulated, LawFit Free);
 /// </summary>
 public static class Analysis
 {
-    static Api.PredictInput Input(RunSettings s, int lmax, double? omegaDT = null) =>
-        new(s.Rho, s.Eta, s.Q, s.KMax, lmax, omegaDT is double x ? FSharpOption<double>.Some(x) : FSharpOption<double>.None, 4.0, Accuracy.Default);
+    static Api.PredictInput Input(RunSettings s, int lmax, Accuracy accuracy, double? omegaDT = null) =>
+        new(s.Rho, s.Eta, s.Q, s.KMax, lmax, omegaDT is double x ? FSharpOption<double>.Some(x) : FSharpOption<double>.None, 4.0, accuracy);
 
     static Observed ObservedAt(Ensemble e, int t) => new(e.Ratio[t], e.RatioErr[t]);
 
@@ -91,11 +91,13 @@ public static class Analysis
         var lmaxData = 3 * s.Nside - 1;
         var obs = ObservedAt(e, t);
         var lfit = o.LFit > 0 ? Math.Min(o.LFit, Math.Min(lmaxData, o.Lmax)) : Math.Min(Fit.lFit(obs), Math.Min(lmaxData, o.Lmax));
-        var input = Input(s, o.Lmax);
+        var input = Input(s, o.Lmax, Accuracy.Fitting);
         var spectrum = s.Spectrum();
         var tauQlt = 3.0 * Qlt.kzz(spectrum);
         var law = 4.0 * Math.Pow(tauQlt, 1.0 / 3.0);
-        var (lo, hi) = (Math.Max(1.0, 0.25 * law), 2.5 * law);
+        // ΩΔT ≳ 2 (the paper asks ΩΔT ≳ 2π for gyroresonance; a little below it stays meaningful) up to 3× the
+        // paper's law
+        var (lo, hi) = (2.0, 3.0 * law);
         var cache = new Dictionary<double, double[]>();
         double[] Model(double x)
         {
@@ -118,10 +120,10 @@ public static class Analysis
                 variants.Add(new FitVariant("time", e.Times[k], Refit(ObservedAt(e, k), Math.Min(lfit, Fit.lFit(ObservedAt(e, k))))));
         variants.Add(new FitVariant("noise eq. 7", e.Times[t], Refit(ObservedAt(WithEq7Noise(rs), t), lfit)));
         var half = Math.Max(lfit, o.Lmax / 2);
-        var halfInput = Input(s, half);
+        var halfInput = Input(s, half, Accuracy.Fitting);
         variants.Add(new FitVariant($"theory l_max = {half}", e.Times[t],
             Fit.omegaDT(FuncConvert.FromFunc<double, double[]>(x => Api.spectrumShape(halfInput, x)), obs, lfit, lo, hi, o.Scan)));
-        var best = Api.predict(Input(s, o.Lmax, fit.OmegaDT));
+        var best = Api.predict(Input(s, o.Lmax, Accuracy.Default, fit.OmegaDT));
         var (c1, c1Err) = Jackknife.mean(rs.Select(r => r.Cl[t][1] - r.Noise[t]).ToArray());
         return new RigidityFit
         {
@@ -147,10 +149,12 @@ public static class Analysis
     }
 
     /// <summary>The law ΩΔT = a(Ωτ_s)^{1/3} with τ_s from QLT and from the simulations, and a(Ωτ_s)^b with b free.
-    /// Each ΩΔT enters with the larger of its Δχ² = 1 half-width and its jackknife error.</summary>
-    public static LawResult Law(IReadOnlyList<RigidityFit> fits)
+    /// Each ΩΔT enters with the larger of its Δχ² = 1 half-width and its jackknife error; fits whose minimum
+    /// sits on the edge of the search range (no ΩΔT fits) are left out.</summary>
+    public static LawResult? Law(IReadOnlyList<RigidityFit> all)
     {
-        if (fits.Count < 2) throw new InputError("the law needs fits at two or more rigidities");
+        var fits = all.Where(f => !f.Fit.AtEdge).ToList();
+        if (fits.Count < 2) return null;
         var y = fits.Select(f => f.Fit.OmegaDT).ToArray();
         var sigma = fits.Select(f => Math.Max(Math.Max(f.Fit.Sigma, f.JackknifeSigma), 1e-6 * f.Fit.OmegaDT)).ToArray();
         var qlt = fits.Select(f => f.OmegaTauSQlt).ToArray();

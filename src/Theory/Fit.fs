@@ -18,7 +18,9 @@ type OmegaDTFit =
       ChiSquare: float
       Dof: int
       /// the multipoles fitted: ℓ = 2 … LFit
-      LFit: int }
+      LFit: int
+      /// the minimum lies on the edge of the search range: no interior ΩΔT fits, the interval is open
+      AtEdge: bool }
 
     member f.ReducedChiSquare = if f.Dof > 0 then f.ChiSquare / float f.Dof else nan
     member f.Sigma = 0.5 * (f.Upper - f.Lower)
@@ -99,7 +101,8 @@ module Fit =
           Upper = edge 1.0 hi
           ChiSquare = c0
           Dof = lfit - 2
-          LFit = lfit }
+          LFit = lfit
+          AtEdge = x0 <= lo * (1.0 + 1e-6) || x0 >= hi * (1.0 - 1e-6) }
 
     /// The model C_ℓ/C_1 tabulated at the nodes xs (ascending) and interpolated by natural cubic splines
     /// in ΩΔT for each ℓ: cheap evaluations for jackknife and coverage studies.

@@ -19,10 +19,10 @@ public static class Fit
             if (!Directory.Exists(d)) throw new InputError($"{d}: no such run folder");
         var options = Options(o.Lmax, o.LFit, o.Time);
         var fits = FitAll(o.Runs, options);
-        var law = fits.Count >= 2 ? Analysis.Law(fits) : null;
+        var law = Analysis.Law(fits);
         Print(fits, law);
         Write(o.Out, fits, law);
-        if (law is not null) Plots.Law(Path.Combine(o.Out, "fig6_law.png"), fits, law);
+        if (fits.Count >= 2) Plots.Law(Path.Combine(o.Out, "fig6_law.png"), fits, law);
         return 0;
     }
 
@@ -62,9 +62,19 @@ public static class Fit
         yield return "|---|---|---|---|---|---|---|---|---|---|---|";
         foreach (var f in fits)
             yield return $"| {Label(f.Settings)} | {F(f.Settings.Rho, "0.00e+00")} | {F(f.OmegaTauSQlt, "G4")} | {F(f.OmegaTauSSim, "G4")} ± {F(f.OmegaTauSSimErr, "G2")} | " +
-                         $"{F(f.Time, "G4")} | {f.Fit.LFit} | {F(f.Fit.OmegaDT, "F2")} | [{F(f.Fit.Lower, "F2")}, {F(f.Fit.Upper, "F2")}] | ± {F(f.JackknifeSigma, "F2")} | " +
+                         $"{F(f.Time, "G4")} | {f.Fit.LFit} | {F(f.Fit.OmegaDT, "F2")}{(f.Fit.AtEdge ? " (edge: no fit)" : "")} | [{F(f.Fit.Lower, "F2")}, {F(f.Fit.Upper, "F2")}] | ± {F(f.JackknifeSigma, "F2")} | " +
                          $"{F(f.Fit.ReducedChiSquare, "F2")} | {F(f.CosAlpha, "F3")} ± {F(f.CosAlphaErr, "F3")} |";
-        if (law is null) yield break;
+        yield return "";
+        var edge = fits.Where(f => f.Fit.AtEdge).Select(f => Label(f.Settings)).ToList();
+        if (edge.Count > 0)
+            yield return $"No ΩΔT inside the search range fits at {string.Join(", ", edge)} (the χ² minimum lies on its edge); " +
+                         "these are left out of the law.";
+        if (law is null)
+        {
+            yield return "";
+            yield return "No law: fewer than two rigidities have an interior ΩΔT fit.";
+            yield break;
+        }
         yield return "";
         yield return "| law | a | exponent | χ²/dof |";
         yield return "|---|---|---|---|";
@@ -77,7 +87,7 @@ public static class Fit
     /// <summary>The dipole analysis of Sec. 3.3 as Markdown; C_1 in units of (L_c ∇f̄/f̄)².</summary>
     public static IEnumerable<string> Dipoles(IReadOnlyList<RigidityFit> fits)
     {
-        yield return "| rigidity | ⟨C_1⟩^sub | ⟨C_1⟩^QLT = 4π|⟨Φ⟩|² | C_1^mat | C_1^mat/⟨cos α⟩² | ⟨C_1⟩^sub / C_1^mat |";
+        yield return "| rigidity | ⟨C_1⟩^sub | ⟨C_1⟩^QLT = 4π⟨Φ⟩² | C_1^mat | C_1^mat/⟨cos α⟩² | ⟨C_1⟩^sub / C_1^mat |";
         yield return "|---|---|---|---|---|---|";
         foreach (var f in fits)
         {

@@ -75,7 +75,7 @@ public static class Reproduce
     static (string Label, RunSettings Settings) Closest(IReadOnlyList<(string Label, RunSettings Settings)> runs, double rho) =>
         runs.OrderBy(r => Math.Abs(Math.Log(r.Settings.Rho / rho))).First();
 
-    static void Figures(string dir, IReadOnlyList<(string Label, RunSettings Settings)> runs, IReadOnlyList<RigidityFit> fits, LawResult law)
+    static void Figures(string dir, IReadOnlyList<(string Label, RunSettings Settings)> runs, IReadOnlyList<RigidityFit> fits, LawResult? law)
     {
         // Figs. 2 and 3: maps at the time closest to ΩT = 2000 of the run closest to ρ = 8.9e-4
         var (mapLabel, mapSettings) = Closest(runs, 8.9e-4);
@@ -108,7 +108,7 @@ public static class Reproduce
     }
 
     static void WriteReport(string dir, Preset preset, Parse.ReproduceOptions o, IReadOnlyList<RunSettings> settings,
-                            IReadOnlyList<RigidityFit> fits, LawResult law, double simSeconds, double totalSeconds) =>
+                            IReadOnlyList<RigidityFit> fits, LawResult? law, double simSeconds, double totalSeconds) =>
         Files.WriteText(Path.Combine(dir, "report.md"), w =>
         {
             var s0 = settings[0];
@@ -134,10 +134,12 @@ public static class Reproduce
             foreach (var line in Fit.Table(fits, law)) w.WriteLine(line);
             w.WriteLine();
             var index = fits.Select(f => f.Model.Length > 30 ? Mixing.powerLaw(f.Model, 5, 30).Item1 : double.NaN).ToArray();
-            w.WriteLine("**Comparison with the paper.** The paper finds a ≈ 4 and a spectral index close to −2.7. Here " +
-                        $"a = {F(law.Qlt.A, "F2")} ± {F(law.Qlt.AErr, "F2")} with τ_s from QLT and {F(law.Simulated.A, "F2")} ± {F(law.Simulated.AErr, "F2")} " +
-                        $"with τ_s = 3K_zz from the simulations; with the exponent free, b = {F(law.Free.Exponent, "F2")} ± {F(law.Free.ExponentErr, "F2")} " +
-                        $"(1/3 expected). The index over ℓ = 5 … 30 of the fitted mixing-matrix spectra is " +
+            var lawText = law is null
+                ? "No law could be fitted: fewer than two rigidities have an interior ΩΔT fit."
+                : $"Here a = {F(law.Qlt.A, "F2")} ± {F(law.Qlt.AErr, "F2")} with τ_s from QLT and {F(law.Simulated.A, "F2")} ± {F(law.Simulated.AErr, "F2")} " +
+                  $"with τ_s = 3K_zz from the simulations; with the exponent free, b = {F(law.Free.Exponent, "F2")} ± {F(law.Free.ExponentErr, "F2")} (1/3 expected).";
+            w.WriteLine("**Comparison with the paper.** The paper finds a ≈ 4 and a spectral index close to −2.7. " + lawText +
+                        $" The index over ℓ = 5 … 30 of the fitted mixing-matrix spectra is " +
                         $"{string.Join(", ", index.Where(double.IsFinite).Select(v => F(v, "F2")))}. " +
                         "χ²/dof shows how well one ΩΔT describes each simulated spectrum; values well above 1 mean it does not.");
             w.WriteLine();

@@ -1,0 +1,174 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using SkyMix.Theory;
+
+namespace SkyMix.Io;
+
+/// <summary>
+/// HEALPix maps as FITS files laid out as healpy's write_map does (FITS Standard 4.0; HEALPix FITS
+/// conventions, Górski et al. 2005): an empty primary HDU (BITPIX = 8, NAXIS = 0, EXTEND = T) and one
+/// BINTABLE extension with a single float64 column TEMPERATURE of 1024-element rows (one element per row
+/// below Nside 16), big-endian, keywords PIXTYPE = 'HEALPIX', ORDERING, NSIDE, FIRSTPIX, LASTPIX,
+/// INDXSCHM = 'IMPLICIT', OBJECT = 'FULLSKY'; every header and the data padded to 2880-byte blocks.
+/// The reader takes the first column of such a file (float32 'E' or float64 'D', any row length) in RING
+/// or NESTED order and returns the map in RING order.
+/// </summary>
+public static class Fits
+{
+    const int Block = 2880;
+
+    static string Card(string key, string value, string comment = "")
+    {
+        var card = $"{key,-8}= {value,20}" + (comment.Length > 0 ? $" / {comment}" : "");
+        return card.Length > 80 ? card[..80] : card.PadRight(80);
+    }
+
+    static string Str(string s) => $"'{s,-8}'".PadRight(20);
+
+    static byte[] Header(IEnumerable<string> cards)
+    {
+        var text = string.Concat(cards) + "END".PadRight(80);
+        var padded = text.PadRight((text.Length + Block - 1) / Block * Block);
+        return Encoding.ASCII.GetBytes(padded);
+    }
+
+    /// <summary>Writes a RING-ordered map (atomically).</summary>
+    public static void Write(string path, double[] map)
+    {
+        var nside = (Healpix.nsideOfNpix(map.Length) ?? throw new InputError($"a HEALPix map has 12·Nside² pixels; got {map.Length}")).Value;
+        foreach (var v in map)
+            if (!double.IsFinite(v)) throw new InvalidOperationException($"non-finite map value {v}; nothing written");
+        var perRow = map.Length >= 1024 ? 1024 : 1;
+        var rows = map.Length / perRow;
+        var primary = Header(new[]
+        {
+            Card("SIMPLE", "T", "conforms to FITS standard"),
+            Card("BITPIX", "8", "array data type"),
+            Card("NAXIS", "0", "number of array dimensions"),
+            Card("EXTEND", "T"),
+        });
+        var extension = Header(new[]
+        {
+            Card("XTENSION", "'BINTABLE'", "binary table extension"),
+            Card("BITPIX", "8", "array data type"),
+            Card("NAXIS", "2", "number of array dimensions"),
+            Card("NAXIS1", (8 * perRow).ToString(CultureInfo.InvariantCulture), "length of dimension 1"),
+            Card("NAXIS2", rows.ToString(CultureInfo.InvariantCulture), "length of dimension 2"),
+            Card("PCOUNT", "0", "number of group parameters"),
+            Card("GCOUNT", "1", "number of groups"),
+            Card("TFIELDS", "1", "number of table fields"),
+            Card("TTYPE1", Str("TEMPERATURE")),
+            Card("TFORM1", Str(perRow == 1 ? "D" : $"{perRow}D")),
+            Card("PIXTYPE", Str("HEALPIX"), "HEALPIX pixelisation"),
+            Card("ORDERING", Str("RING"), "Pixel ordering scheme, either RING or NESTED"),
+            Card("EXTNAME", Str("xtension"), "name of this binary table extension"),
+            Card("NSIDE", nside.ToString(CultureInfo.InvariantCulture), "Resolution parameter of HEALPIX"),
+            Card("FIRSTPIX", "0", "First pixel # (0 based)"),
+            Card("LASTPIX", (map.Length - 1).ToString(CultureInfo.InvariantCulture), "Last pixel # (0 based)"),
+            Card("INDXSCHM", Str("IMPLICIT"), "Indexing: IMPLICIT or EXPLICIT"),
+            Card("OBJECT", Str("FULLSKY"), "Sky coverage, either FULLSKY or PARTIAL"),
+        });
+        var dataBytes = 8 * map.Length;
+        var data = new byte[(dataBytes + Block - 1) / Block * Block];
+        for (var i = 0; i < map.Length; i++) BinaryPrimitives.WriteDoubleBigEndian(data.AsSpan(8 * i), map[i]);
+        Files.Write(path, s =>
+        {
+            s.Write(primary);
+            s.Write(extension);
+            s.Write(data);
+        });
+    }
+
+    /// <summary>The value of a card: the text between quotes for strings, else up to the comment.</summary>
+    static string Value(string raw)
+    {
+        var v = raw.TrimStart();
+        if (!v.StartsWith('\'')) return v.Split('/')[0].Trim();
+        var end = v.IndexOf('\'', 1);
+        return end > 0 ? v[1..end].Trim() : v.Trim();
+    }
+
+    /// <summary>Parses the 80-character cards of one header starting at offset; returns them and the data offset.</summary>
+    static (Dictionary<string, string> Cards, long DataOffset) ReadHeader(byte[] b, long offset, string file)
+    {
+        var cards = new Dictionary<string, string>();
+        for (var pos = offset; ; pos += 80)
+        {
+            if (pos + 80 > b.Length) throw new InputError($"{file}: header at byte {offset} has no END card (truncated file?)");
+            var card = Encoding.ASCII.GetString(b, (int)pos, 80);
+            if (card.Any(c => c < 32 || c > 126)) throw new InputError($"{file}: byte {pos}: header holds non-ASCII characters; not a FITS file");
+            var key = card[..8].Trim();
+            if (key == "END") return (cards, (pos + 80 + Block - 1) / Block * Block);
+            if (card[8] == '=') cards.TryAdd(key, Value(card[10..]));
+        }
+    }
+
+    static long Number(Dictionary<string, string> h, string key, string file)
+    {
+        if (!h.TryGetValue(key, out var v)) throw new InputError($"{file}: the header has no {key} keyword");
+        if (!long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
+            throw new InputError($"{file}: {key} = '{v}' is not an integer");
+        return n;
+    }
+
+    /// <summary>Element size and count of a binary-table column format such as 'D', '1024D', 'E', '1024E'.</summary>
+    static (int Size, int Count, char Type) Form(string tform, string file)
+    {
+        var t = tform.Trim();
+        var digits = new string(t.TakeWhile(char.IsDigit).ToArray());
+        var count = digits.Length == 0 ? 1 : int.Parse(digits, CultureInfo.InvariantCulture);
+        var type = t.Length > digits.Length ? t[digits.Length] : '?';
+        var size = type switch { 'D' => 8, 'E' => 4, 'K' => 8, 'J' => 4, 'I' => 2, 'B' => 1, 'L' => 1, 'A' => 1, _ => -1 };
+        if (size < 0) throw new InputError($"{file}: column format '{tform}' is not supported");
+        return (size, count, type);
+    }
+
+    /// <summary>Reads a HEALPix FITS map (first column) into RING order; an <see cref="InputError"/> names what is wrong.</summary>
+    public static double[] Read(string file)
+    {
+        if (Directory.Exists(file)) throw new InputError($"{file} is a folder, not a map file");
+        if (!File.Exists(file)) throw new InputError($"{file}: no such file");
+        byte[] b;
+        try { b = File.ReadAllBytes(file); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputError($"{file}: cannot read ({e.Message})"); }
+        if (b.Length < Block || Encoding.ASCII.GetString(b, 0, 9) != "SIMPLE  =") throw new InputError($"{file}: not a FITS file (no SIMPLE card)");
+        var (primary, offset) = ReadHeader(b, 0, file);
+        var naxis = Number(primary, "NAXIS", file);
+        long skip = naxis == 0 ? 0 : Enumerable.Range(1, (int)Math.Min(naxis, 9)).Aggregate(Math.Abs(Number(primary, "BITPIX", file)) / 8,
+            (acc, i) => acc * Number(primary, $"NAXIS{i}", file));
+        offset += (skip + Block - 1) / Block * Block;
+        if (offset >= b.Length) throw new InputError($"{file}: no extension after the primary header; healpy maps live in a BINTABLE extension");
+        var (h, data) = ReadHeader(b, offset, file);
+        if (!h.TryGetValue("XTENSION", out var x) || x != "BINTABLE") throw new InputError($"{file}: the first extension is not a BINTABLE");
+        if (h.TryGetValue("PIXTYPE", out var pt) && pt != "HEALPIX") throw new InputError($"{file}: PIXTYPE = '{pt}', not HEALPIX");
+        if (h.TryGetValue("INDXSCHM", out var ix) && ix != "IMPLICIT") throw new InputError($"{file}: INDXSCHM = '{ix}'; only full-sky IMPLICIT maps are read");
+        var rowBytes = Number(h, "NAXIS1", file);
+        var rows = Number(h, "NAXIS2", file);
+        if (!h.TryGetValue("TFORM1", out var tform)) throw new InputError($"{file}: the table has no TFORM1");
+        var (size, count, type) = Form(tform, file);
+        if (type is not ('D' or 'E')) throw new InputError($"{file}: column 1 has format '{tform}'; only float32 (E) and float64 (D) maps are read");
+        if (rowBytes < (long)size * count || rows < 1 || rows > int.MaxValue / Math.Max(1, count))
+            throw new InputError($"{file}: NAXIS1 = {rowBytes}, NAXIS2 = {rows} do not fit column format '{tform}'");
+        if (data + rowBytes * rows > b.Length) throw new InputError($"{file}: truncated: the table needs {rowBytes * rows} data bytes, the file has {b.Length - data}");
+        var npix = rows * count;
+        var nside = (Healpix.nsideOfNpix(npix) ?? throw new InputError($"{file}: {npix} pixels; a full-sky HEALPix map has 12·Nside² pixels")).Value;
+        if (h.TryGetValue("NSIDE", out var ns) && ns != nside.ToString(CultureInfo.InvariantCulture))
+            throw new InputError($"{file}: NSIDE = {ns} but the table holds {npix} pixels (Nside {nside})");
+        var values = new double[npix];
+        for (long r = 0; r < rows; r++)
+            for (var k = 0; k < count; k++)
+            {
+                var at = (int)(data + r * rowBytes + (long)k * size);
+                var v = size == 8 ? BinaryPrimitives.ReadDoubleBigEndian(b.AsSpan(at)) : BinaryPrimitives.ReadSingleBigEndian(b.AsSpan(at));
+                if (!double.IsFinite(v)) throw new InputError($"{file}: pixel {r * count + k} is {v}; only finite values are allowed (masked maps are not supported)");
+                values[r * count + k] = v;
+            }
+        var ordering = h.TryGetValue("ORDERING", out var o) ? o : "RING";
+        if (ordering == "RING") return values;
+        if (ordering != "NESTED") throw new InputError($"{file}: ORDERING = '{ordering}'; use RING or NESTED");
+        var ring = new double[npix];
+        for (long p = 0; p < npix; p++) ring[Healpix.nest2ring(nside, p)] = values[p];
+        return ring;
+    }
+}
