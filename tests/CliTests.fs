@@ -107,7 +107,7 @@ let simulateTests =
             Expect.equal (header "diffusion.csv") "T,dz2,kzz,dz2_err,kzz_err" "diffusion.csv"
             Expect.equal (header "dipole.csv") "realization,T,phix,phiy,phiz,c1,cos_alpha" "dipole.csv"
             for r in [ "0000"; "0001"; "0002" ] do
-                for f in [ "cl.csv"; "diffusion.csv"; "dipole.csv"; "realization.json"; "maps.npy" ] do
+                for f in [ "cl.csv"; "diffusion.csv"; "dipole.csv"; "realization.json"; "map_000.fits"; "map_002.fits" ] do
                     Expect.isTrue (File.Exists(IO.Path.Combine(a, "realizations", r, f))) $"realizations/{r}/{f}"
             use run = Text.Json.JsonDocument.Parse(File.ReadAllText(IO.Path.Combine(a, "run.json")))
             for key in [ "settings"; "derived"; "grids"; "realization_seeds"; "device"; "version"; "particle_steps_per_second"; "noise_estimator" ] do
@@ -123,17 +123,19 @@ let simulateTests =
             let r2 = Cli.run (small @ [ "--out"; b ])
             Expect.equal r2.Code 0 r2.Err
             for (name, bytes), (_, other) in Array.zip fa (dataFiles b) do Expect.isTrue (bytes = other) $"{name} identical after resuming" }
-        test "maps.npy holds the map of every time (NumPy header, Npix float64 per row)" {
+        test "the maps are HEALPix FITS files laid out as healpy writes them (2880-byte blocks, BINTABLE, keywords)" {
             let dir = Cli.tempDir ()
             let r = Cli.run [ "simulate"; "--rho"; "0.09"; "--nside"; "2"; "--realizations"; "1"; "--times"; "3,6"; "--out"; dir ]
             Expect.equal r.Code 0 r.Err
-            let bytes = File.ReadAllBytes(IO.Path.Combine(dir, "realizations", "0000", "maps.npy"))
-            Expect.sequenceEqual bytes.[0..5] [| 0x93uy; byte 'N'; byte 'U'; byte 'M'; byte 'P'; byte 'Y' |] "NumPy magic"
-            let headerLength = int bytes.[8] + 256 * int bytes.[9]
-            let header = Text.Encoding.ASCII.GetString(bytes, 10, headerLength)
-            Expect.stringContains header "'shape': (2, 48)" "two times × 48 pixels"
-            Expect.equal (bytes.Length - 10 - headerLength) (2 * 48 * 8) "float64 payload"
-            Expect.equal ((10 + headerLength) % 64) 0 "header padded to 64 bytes" }
+            let file = IO.Path.Combine(dir, "realizations", "0000", "map_001.fits")
+            let bytes = File.ReadAllBytes file
+            Expect.equal (bytes.Length % 2880) 0 "2880-byte blocks"
+            let text = Text.Encoding.ASCII.GetString(bytes, 0, 5760)
+            for card in [ "SIMPLE  =                    T"; "XTENSION= 'BINTABLE'"; "TTYPE1  = 'TEMPERATURE'"; "TFORM1  = 'D       '"
+                          "PIXTYPE = 'HEALPIX '"; "ORDERING= 'RING    '"; "NSIDE   =                    2"; "FIRSTPIX=                    0"
+                          "LASTPIX =                   47"; "INDXSCHM= 'IMPLICIT'"; "OBJECT  = 'FULLSKY '" ] do
+                Expect.stringContains text card $"header card {card}"
+            Expect.equal (SkyMix.Io.Fits.Read file).Length 48 "read back" }
         test "a run folder with other settings is refused, not overwritten" {
             let dir = Cli.tempDir ()
             let first = Cli.run [ "simulate"; "--rho"; "0.09"; "--nside"; "2"; "--realizations"; "1"; "--times"; "3"; "--out"; dir ]

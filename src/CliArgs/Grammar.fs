@@ -12,7 +12,7 @@ type ClArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Map _ -> "HEALPix RING map, CSV with columns ipix,f (Nside from the row count)."
+            | Map _ -> "HEALPix map: a FITS file as healpy writes it (.fits), or CSV with columns ipix,f in RING order."
             | Lmax _ -> "largest multipole ℓ (default 3·Nside − 1; any ℓ ≥ 0 is allowed)."
             | Iter _ -> "Jacobi iterations, as healpy's anafast iter (default 0: the plain pixel sum)."
             | Out _ -> "write the spectrum to this CSV file (columns l,cl) instead of stdout."
@@ -95,7 +95,7 @@ type SimulateArgs =
             | Step_Lambda _ -> "step as a fraction of the smallest wavelength (default 1; the step is the smaller)."
             | Gradient _ -> "direction of ∇f̄ as x,y,z (default 0,0,1, i.e. along B0)."
             | Memory _ -> "memory budget of the field in MB (default 2048)."
-            | No_Maps -> "do not write the sky maps (maps.npy) of each realisation."
+            | No_Maps -> "do not write the sky maps (HEALPix FITS, one per time) of each realisation."
 
 type FitArgs =
     | [<MainCommand; ExactlyOnce>] Runs of folders: string list

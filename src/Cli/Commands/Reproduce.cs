@@ -81,18 +81,18 @@ public static class Reproduce
         var (mapLabel, mapSettings) = Closest(runs, 8.9e-4);
         var runDir = Path.Combine(dir, "runs", mapLabel);
         var finished = RunFolder.Finished(runDir);
-        var maps = finished.Select(i => Npy.Read(Path.Combine(RunFolder.RealizationDir(runDir, i), "maps.npy"))).ToList();
         var times = mapSettings.StepCounts().Select(c => c * mapSettings.Dt).ToArray();
         var t = Enumerable.Range(0, times.Length).OrderBy(k => Math.Abs(Math.Log(times[k] / 2000.0))).First();
+        var maps = finished.Select(i => Fits.Read(Path.Combine(RunFolder.RealizationDir(runDir, i), RunFolder.MapFile(t)))).ToList();
         var panels = new List<(string, double[])>();
         foreach (var (m, i) in maps.Take(4).Select((m, i) => (m, i)))
         {
-            panels.Add(($"realisation {finished[i]}", m[t]));
-            panels.Add(($"realisation {finished[i]}, monopole and dipole removed", Mollweide.WithoutMonopoleDipole(m[t])));
+            panels.Add(($"realisation {finished[i]}", m));
+            panels.Add(($"realisation {finished[i]}, monopole and dipole removed", Mollweide.WithoutMonopoleDipole(m)));
         }
         Mollweide.Grid(Path.Combine(dir, "fig2_maps.png"), panels, 2,
                        $"Fig. 2: sky maps f/fbar - 1, {mapLabel} (rho = {F(mapSettings.Rho, "G3")}), Omega T = {F(times[t], "G4")}");
-        var mean = Enumerable.Range(0, maps[0][t].Length).Select(p => maps.Average(m => m[t][p])).ToArray();
+        var mean = Enumerable.Range(0, maps[0].Length).Select(p => maps.Average(m => m[p])).ToArray();
         Mollweide.Grid(Path.Combine(dir, "fig3_mean_map.png"),
                        new List<(string, double[])> { ("ensemble average", mean), ("ensemble average, monopole and dipole removed", Mollweide.WithoutMonopoleDipole(mean)) },
                        2, $"Fig. 3: mean of {maps.Count} realisations, {mapLabel}, Omega T = {F(times[t], "G4")}");

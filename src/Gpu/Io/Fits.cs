@@ -11,8 +11,8 @@ namespace SkyMix.Io;
 /// BINTABLE extension with a single float64 column TEMPERATURE of 1024-element rows (one element per row
 /// below Nside 16), big-endian, keywords PIXTYPE = 'HEALPIX', ORDERING, NSIDE, FIRSTPIX, LASTPIX,
 /// INDXSCHM = 'IMPLICIT', OBJECT = 'FULLSKY'; every header and the data padded to 2880-byte blocks.
-/// The reader takes the first column of such a file (float32 'E' or float64 'D', any row length) in RING
-/// or NESTED order and returns the map in RING order.
+/// The reader takes the first column of such a file (float32 'E' or float64 'D', any row length; plain or
+/// gzipped) in RING or NESTED order and returns the map in RING order.
 /// </summary>
 public static class Fits
 {
@@ -50,7 +50,7 @@ public static class Fits
         });
         var extension = Header(new[]
         {
-            Card("XTENSION", "'BINTABLE'", "binary table extension"),
+            Card("XTENSION", Str("BINTABLE"), "binary table extension"),
             Card("BITPIX", "8", "array data type"),
             Card("NAXIS", "2", "number of array dimensions"),
             Card("NAXIS1", (8 * perRow).ToString(CultureInfo.InvariantCulture), "length of dimension 1"),
@@ -130,8 +130,20 @@ public static class Fits
         if (Directory.Exists(file)) throw new InputError($"{file} is a folder, not a map file");
         if (!File.Exists(file)) throw new InputError($"{file}: no such file");
         byte[] b;
-        try { b = File.ReadAllBytes(file); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputError($"{file}: cannot read ({e.Message})"); }
+        try
+        {
+            b = File.ReadAllBytes(file);
+            if (b.Length > 2 && b[0] == 0x1f && b[1] == 0x8b)
+            {
+                // .fits.gz, as healpy also writes
+                using var gz = new System.IO.Compression.GZipStream(new MemoryStream(b), System.IO.Compression.CompressionMode.Decompress);
+                using var plain = new MemoryStream();
+                gz.CopyTo(plain);
+                b = plain.ToArray();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        { throw new InputError($"{file}: cannot read ({e.Message})"); }
         if (b.Length < Block || Encoding.ASCII.GetString(b, 0, 9) != "SIMPLE  =") throw new InputError($"{file}: not a FITS file (no SIMPLE card)");
         var (primary, offset) = ReadHeader(b, 0, file);
         var naxis = Number(primary, "NAXIS", file);

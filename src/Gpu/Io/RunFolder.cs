@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using SkyMix.Gpu;
 using SkyMix.Theory;
@@ -14,7 +13,8 @@ namespace SkyMix.Io;
 /// DIR/diffusion.csv      T,dz2,kzz,dz2_err,kzz_err                                      (ensemble)
 /// DIR/dipole.csv         realization,T,phix,phiy,phiz,c1,cos_alpha                      (every realisation)
 /// DIR/realizations/NNNN/ cl.csv (T,l,cl_num,noise,cl_sub,noise_eq7), diffusion.csv (T,dz2,kzz,dx2,dy2),
-///                        dipole.csv, realization.json (seed, local field), maps.npy (float64 [nT, Npix])
+///                        dipole.csv, realization.json (seed, local field, times), map_TTT.fits (HEALPix FITS,
+///                        RING, one per output time index TTT)
 /// </code>
 /// A realisation folder is written under a temporary name and renamed when complete, so a folder named
 /// NNNN is always whole; a rerun skips them.
@@ -22,6 +22,9 @@ namespace SkyMix.Io;
 public static class RunFolder
 {
     public static string RealizationDir(string dir, int r) => Path.Combine(dir, "realizations", r.ToString("D4", CultureInfo.InvariantCulture));
+
+    /// <summary>The HEALPix FITS file of the map at output time index t of a realisation.</summary>
+    public static string MapFile(int t) => $"map_{t.ToString("D3", CultureInfo.InvariantCulture)}.fits";
 
     /// <summary>Indices of the finished realisations in a run folder.</summary>
     public static int[] Finished(string dir)
@@ -86,7 +89,8 @@ public static class RunFolder
                 j.Numbers("times", r.Times);
                 j.WriteEndObject();
             });
-            if (maps && r.Maps is not null) Npy.Write(Path.Combine(tmp, "maps.npy"), r.Maps);
+            if (maps && r.Maps is not null)
+                for (var t = 0; t < r.Maps.Length; t++) Fits.Write(Path.Combine(tmp, MapFile(t)), r.Maps[t]);
             if (Directory.Exists(final)) Directory.Delete(final, true);
             Directory.Move(tmp, final);
         }
@@ -197,47 +201,5 @@ public sealed class Table
             for (var c = 0; c < f.Length; c++) data[header[c]].Add(Csv.Finite(f[c], file, i + 1, header[c]));
         }
         return new Table(data.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), data[header[0]].Count);
-    }
-}
-
-/// <summary>NumPy .npy files (format version 1.0, little-endian float64, C order), as numpy.load reads them.</summary>
-public static class Npy
-{
-    /// <summary>Reads a 2-D float64 array written by <see cref="Write"/>.</summary>
-    public static double[][] Read(string path)
-    {
-        if (!File.Exists(path)) throw new InputError($"{path}: no such file");
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 10 || bytes[0] != 0x93 || Encoding.ASCII.GetString(bytes, 1, 5) != "NUMPY")
-            throw new InputError($"{path}: not a NumPy .npy file");
-        var headerLength = bytes[8] | (bytes[9] << 8);
-        if (10 + headerLength > bytes.Length) throw new InputError($"{path}: truncated header");
-        var header = Encoding.ASCII.GetString(bytes, 10, headerLength);
-        var m = System.Text.RegularExpressions.Regex.Match(header, @"'descr': '<f8', 'fortran_order': False, 'shape': \((\d+), (\d+)\)");
-        if (!m.Success) throw new InputError($"{path}: expected a little-endian float64 2-D array, header {header.Trim()}");
-        var rows = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-        var cols = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
-        var offset = 10 + headerLength;
-        if (bytes.Length - offset != 8L * rows * cols) throw new InputError($"{path}: {bytes.Length - offset} data bytes, expected {8L * rows * cols}");
-        return Enumerable.Range(0, rows).Select(r =>
-            Enumerable.Range(0, cols).Select(c => BitConverter.ToDouble(bytes, offset + 8 * (r * cols + c))).ToArray()).ToArray();
-    }
-
-    public static void Write(string path, double[][] rows)
-    {
-        var cols = rows.Length == 0 ? 0 : rows[0].Length;
-        var header = $"{{'descr': '<f8', 'fortran_order': False, 'shape': ({rows.Length}, {cols}), }}";
-        // magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64, '\n'
-        var total = 10 + header.Length + 1;
-        header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
-        Files.Write(path, s =>
-        {
-            using var w = new BinaryWriter(s, Encoding.ASCII);
-            w.Write(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0 });
-            w.Write((ushort)header.Length);
-            w.Write(Encoding.ASCII.GetBytes(header));
-            foreach (var row in rows)
-                foreach (var v in row) w.Write(v);
-        });
     }
 }
