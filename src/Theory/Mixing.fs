@@ -40,6 +40,14 @@ module Mixing =
 
     // ---- k quadrature ---------------------------------------------------------------------------
 
+    /// The panels of kNodes: k1 clamped to [a, b], the number of logarithmic panels on [a, k1]
+    /// and of uniform panels of width ≤ h on [k1, b].
+    let private kPanels (acc: Accuracy) (a: float) (k1: float) (b: float) (h: float) =
+        let k1 = min b (max a k1)
+        let nLog = if k1 > a then max 1.0 (ceil (float acc.PanelsPerDecade * log10 (k1 / a))) else 0.0
+        let nUniform = if b > k1 then max 1.0 (ceil ((b - k1) / h)) else 0.0
+        k1, nLog, nUniform
+
     /// Nodes and weights for ∫_{a}^{b} dk: logarithmic panels on [a, k1], uniform panels of width
     /// h on [k1, b]; each panel carries n Gauss–Legendre nodes.
     let private kNodes (acc: Accuracy) (a: float) (k1: float) (b: float) (h: float) =
@@ -50,19 +58,39 @@ module Mixing =
                 let x, w = GaussLegendre.on lo hi acc.NodesPerPanel
                 xs.AddRange x
                 ws.AddRange w
-        let k1 = min b (max a k1)
-        if k1 > a then
-            let n = max 1 (int (ceil (float acc.PanelsPerDecade * log10 (k1 / a))))
-            for i in 0 .. n - 1 do panel (a * (k1 / a) ** (float i / float n)) (a * (k1 / a) ** (float (i + 1) / float n))
-        if b > k1 then
-            let n = max 1 (int (ceil ((b - k1) / h)))
-            for i in 0 .. n - 1 do panel (k1 + (b - k1) * float i / float n) (k1 + (b - k1) * float (i + 1) / float n)
+        let k1, nLog, nUniform = kPanels acc a k1 b h
+        let n = int nLog
+        for i in 0 .. n - 1 do panel (a * (k1 / a) ** (float i / float n)) (a * (k1 / a) ** (float (i + 1) / float n))
+        let n = int nUniform
+        for i in 0 .. n - 1 do panel (k1 + (b - k1) * float i / float n) (k1 + (b - k1) * float (i + 1) / float n)
         xs.ToArray(), ws.ToArray()
 
     /// The break K: the μ quadrature of c_ℓ + i s_ℓ runs up to K, the ΔT → ∞ limit from K/2 up, and a
     /// smooth window blends the two over [K/2, K] (so the oscillating difference integrates away).
     let private kBreak (s: Spectrum) (acc: Accuracy) (omegaDT: float) (lmaxKappa: int) =
         min s.KMax (max 40.0 (2.0 * acc.TailFactor * float (max lmaxKappa 1) / omegaDT))
+
+    /// Number of μ nodes of κ's quadrature up to the break K.
+    let private muNodes (acc: Accuracy) (kb: float) (omegaDT: float) (lmaxKappa: int) =
+        (float lmaxKappa + ceil (kb * omegaDT / 2.0)) / 2.0 + float acc.ExtraMuNodes
+
+    /// Memory of κ's quadrature [bytes]: about eight double arrays of μ nodes × k nodes.
+    let kappaBytes (s: Spectrum) (acc: Accuracy) (omegaDT: float) (lmaxKappa: int) =
+        let kb = kBreak s acc omegaDT lmaxKappa
+        let _, nLog, nUniform = kPanels acc s.KMin (min kb (1.0 / omegaDT)) kb (Math.PI / (omegaDT * acc.PanelsPerPeriod))
+        64.0 * muNodes acc kb omegaDT lmaxKappa * (nLog + nUniform) * float acc.NodesPerPanel
+
+    /// The largest κ quadrature computed [bytes]; above it an InputError says why.
+    let kappaMemoryLimit = 8e9
+
+    /// Raises InputError when κ's quadrature for ΩΔT and ℓ_max,κ would exceed kappaMemoryLimit.
+    let checkKappaSize (s: Spectrum) (acc: Accuracy) (omegaDT: float) (lmaxKappa: int) =
+        let bytes = kappaBytes s acc omegaDT lmaxKappa
+        if bytes > kappaMemoryLimit then
+            inputError (
+                $"ΩΔT = {omegaDT:G4} with ℓ_max = {lmaxKappa / 2} needs {bytes / 1e9:G3} GB for the κ quadrature (it grows as ΩΔT²; "
+                + $"the limit is {kappaMemoryLimit / 1e9:F0} GB, near ΩΔT ≈ 270 at ℓ_max = 100); the paper's rigidities have ΩΔT ≈ 10–50, "
+                + "so a much smaller ρ or η, or a larger ΩΔT, lies outside what this quadrature resolves")
 
     /// C^∞ step from 1 (x ≤ 0) to 0 (x ≥ 1).
     let private window (x: float) =
@@ -151,6 +179,7 @@ module Mixing =
         let t = omegaDT
         let lk = lmaxKappa
         let kb = kBreak s acc t lk
+        checkKappaSize s acc t lk
         let kx, kw = kNodes acc s.KMin (min kb (1.0 / t)) kb (Math.PI / (t * acc.PanelsPerPeriod))
         // the limit's nodes: those of the blending interval [K/2, K], then logarithmic panels above K
         let blend = kx |> Array.map (fun k -> if kb < s.KMax then window ((k - 0.5 * kb) / (0.5 * kb)) else 1.0)
@@ -158,7 +187,7 @@ module Mixing =
         let inBlend = [| for i in 0 .. kx.Length - 1 do if blend.[i] < 1.0 then yield i |]
         let tx = Array.append (inBlend |> Array.map (fun i -> kx.[i])) ux
         let tw = Array.append (inBlend |> Array.map (fun i -> kw.[i] * (1.0 - blend.[i]))) uw
-        let nMu = (lk + int (ceil (kb * t / 2.0))) / 2 + acc.ExtraMuNodes
+        let nMu = int (muNodes acc kb t lk)
         let mu, muW = GaussLegendre.on 0.0 1.0 nMu
         let nk, nt = kx.Length, tx.Length
         // E(1 ± kμ) = [sin(T(1 ± kμ)) + 2i sin²(T(1 ± kμ)/2)]/(1 ± kμ), weighted by √(w_k g(k)), from one

@@ -453,8 +453,9 @@ module Sky =
             match Healpix.nsideOfNpix (int64 map.Length) with
             | Some n -> n
             | None -> inputError $"a HEALPix map has 12·Nside² pixels; got {map.Length}"
-        if lmax < 0 then inputError $"lmax must be ≥ 0, got {lmax}"
-        if iter < 0 then inputError $"iter must be ≥ 0, got {iter}"
+        if lmax < 0 || lmax > 8 * nside then
+            inputError $"lmax must lie in 0 … 8·Nside = {8 * nside} (healpy's default is 3·Nside − 1), got {lmax}"
+        if iter < 0 || iter > 1000 then inputError $"iter must lie in 0 … 1000, got {iter}"
         match Array.tryFindIndex (Double.IsFinite >> not) map with
         | Some p -> inputError $"map pixel {p} is {map.[p]}; every pixel must be a finite number"
         | None -> ()

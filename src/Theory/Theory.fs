@@ -65,7 +65,7 @@ type Prediction =
 let validate (p: PredictInput) =
     if not (p.Rho > 0.0 && Double.IsFinite p.Rho) then inputError $"ρ must be a positive number, got {p.Rho}"
     if not (p.Eta > 0.0 && p.Eta < 1.0) then inputError $"η must lie in (0, 1), got {p.Eta}"
-    if not (p.Q > 0.0 && p.Q < 2.0) then inputError $"q must lie in (0, 2), got {p.Q}"
+    if not (p.Q > 0.0 && p.Q <= 1.95) then inputError $"q must lie in (0, 1.95], got {p.Q}"
     if p.Lmax < 2 || p.Lmax > 1000 then inputError $"ℓ_max must lie in 2 … 1000, got {p.Lmax}"
     match p.OmegaDT with
     | Some dt when not (dt > 0.0 && Double.IsFinite dt) -> inputError $"ΩΔT must be a positive number, got {dt}"
@@ -81,6 +81,7 @@ let turbulence (p: PredictInput) : Spectrum * float * float =
     let s = Spectrum.create p.Q (Units.kMin p.Rho p.Eta) p.KMax p.Eta
     let kzz = Qlt.kzz s
     let dt = p.OmegaDT |> Option.defaultWith (fun () -> p.LawA * (3.0 * kzz) ** (1.0 / 3.0))
+    Mixing.checkKappaSize s p.Accuracy dt (2 * p.Lmax)
     s, kzz, dt
 
 /// The steady-state spectrum of the truncated mixing equation (eq. 20) and its diagnostics.

@@ -63,7 +63,8 @@ module Spectrum =
         if not (eta > 0.0 && eta < 1.0) then inputError $"η must lie in (0, 1), got {eta}"
         if not (kMin > 0.0 && Double.IsFinite kMin) then inputError $"k_min must be a positive number, got {kMin}"
         if not (kMax > kMin && Double.IsFinite kMax) then inputError $"k_max must exceed k_min = {kMin:G4}, got {kMax}"
-        if not (q > 0.0 && q < 2.0) then inputError $"the spectral index q must lie in (0, 2), got {q}"
+        // q → 2 pushes K_zz's quadrature nodes μ = t^{1/(2−q)} below the smallest double (q = 1.99 gives NaN)
+        if not (q > 0.0 && q <= 1.95) then inputError $"the spectral index q must lie in (0, 1.95], got {q} (q = 5/3 is Kolmogorov, 3/2 Kraichnan)"
         let a = eta / (1.0 - eta) / (8.0 * Math.PI * powerIntegral q kMin kMax)
         { A = a; Q = q; KMin = kMin; KMax = kMax }
 
