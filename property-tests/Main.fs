@@ -4,5 +4,5 @@ open Expecto
 
 [<EntryPoint>]
 let main argv =
-    testList "SkyMix properties" [ Gen.tests; SpecialProps.tests; HealpixProps.tests; SkyProps.tests; MixingProps.tests ]
+    testList "SkyMix properties" [ Gen.tests; SpecialProps.tests; HealpixProps.tests; SkyProps.tests; MixingProps.tests; ReaderFuzz.tests ]
     |> SkyMix.Tests.Runner.run argv

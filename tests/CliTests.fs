@@ -11,14 +11,7 @@ let private parseCl (text: string) =
     Expect.equal lines.[0] "l,cl" "header"
     lines.[1..] |> Array.map (fun l -> Reference.f (l.Split(',').[1]))
 
-/// Bad input must give exit code 2, exactly one line on stderr that contains every given fragment,
-/// and nothing on stdout.
-let private expectInputError (r: Cli.Result) (fragments: string list) =
-    Expect.equal r.Code 2 $"exit code (stderr: {r.Err})"
-    let lines = r.Err.Trim().Split('\n')
-    Expect.equal lines.Length 1 $"one line on stderr, got: {r.Err}"
-    for f in fragments do Expect.stringContains lines.[0] f "the message names the problem"
-    Expect.equal r.Out "" "nothing on stdout"
+let private expectInputError = Cli.expectInputError
 
 let private writeMap (dir: string) (name: string) (rows: string seq) =
     let p = Path.Combine(dir, name)
@@ -85,12 +78,7 @@ let predictTests =
                 Expect.isFalse (File.Exists csv) "no output file" }
     ]
 
-/// Every data file of a run folder (not run.json: it records timings and the device), with its bytes.
-let private dataFiles (dir: string) =
-    IO.Directory.GetFiles(dir, "*", IO.SearchOption.AllDirectories)
-    |> Array.filter (fun f -> IO.Path.GetFileName f <> "run.json")
-    |> Array.map (fun f -> IO.Path.GetRelativePath(dir, f), File.ReadAllBytes f)
-    |> Array.sortBy fst
+let private dataFiles = Cli.dataFiles
 
 let private small = [ "simulate"; "--rho"; "0.09"; "--nside"; "4"; "--realizations"; "3"; "--times"; "5,20,60"; "--device"; "cpu" ]
 
@@ -110,8 +98,10 @@ let simulateTests =
                 for f in [ "cl.csv"; "diffusion.csv"; "dipole.csv"; "realization.json"; "map_000.fits"; "map_002.fits" ] do
                     Expect.isTrue (File.Exists(IO.Path.Combine(a, "realizations", r, f))) $"realizations/{r}/{f}"
             use run = Text.Json.JsonDocument.Parse(File.ReadAllText(IO.Path.Combine(a, "run.json")))
-            for key in [ "settings"; "derived"; "grids"; "realization_seeds"; "device"; "version"; "particle_steps_per_second"; "noise_estimator" ] do
+            for key in [ "settings"; "derived"; "grids"; "realization_seeds"; "version"; "git_commit"; "noise_estimator"; "execution" ] do
                 Expect.isTrue (run.RootElement.TryGetProperty(key) |> fst) $"run.json has {key}"
+            for key in [ "device"; "threads"; "shard_index"; "shard_count"; "seconds"; "particle_steps_per_second" ] do
+                Expect.isTrue (run.RootElement.GetProperty("execution").TryGetProperty(key) |> fst) $"run.json execution has {key}"
             // one thread
             let r1 = Cli.runWith [ "DOTNET_PROCESSOR_COUNT", "1" ] Reference.repoRoot (small @ [ "--out"; b ])
             Expect.equal r1.Code 0 r1.Err

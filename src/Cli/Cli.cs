@@ -21,6 +21,8 @@ public static class Program
                 Parse.Command.Fit f => Commands.Fit.Run(f.Item),
                 Parse.Command.Reproduce r => Commands.Reproduce.Run(r.Item),
                 Parse.Command.Cl c => Commands.Cl.Run(c.Item),
+                Parse.Command.Merge m => Commands.Merge.Run(m.Item),
+                Parse.Command.Slurm s => Commands.Slurm.Run(s.Item),
                 Parse.Command.Help h => Print(h.text),
                 _ => Version(),
             };
@@ -28,12 +30,17 @@ public static class Program
         catch (Parse.UsageError e) { return Fail(e.message, 2); }
         catch (InputError e) { return Fail(e.Message, 2); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { return Fail(e.Message, 1); }
+        { return Fail($"{e.Message} (no half-written file is left)", 1); }
+        catch (Exception e)
+        {
+            // a failed run (e.g. a non-finite result refused before writing), never a stack trace
+            return Fail($"the run failed: {e.GetType().Name}: {e.Message}", 1);
+        }
     }
 
     static int Fail(string message, int code)
     {
-        Console.Error.WriteLine($"skymix: {message}");
+        Console.Error.WriteLine($"skymix: {string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}");
         return code;
     }
 

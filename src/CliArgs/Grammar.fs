@@ -42,7 +42,7 @@ type PredictArgs =
             | Lc _ -> "correlation length L_c in pc; L_max = 5 L_c (default 30)."
             | Rho _ -> "ρ = r_g/L_c values, comma separated, instead of --rigidity."
             | Eta _ -> "turbulence level η = ⟨δB²⟩/B_rms², in (0, 1) (default 0.5)."
-            | Q _ -> "spectral index q of g(k) ∝ k^−q, in (0, 2) (default 5/3)."
+            | Q _ -> "spectral index q of g(k) ∝ k^−q, in (0, 1.95] (default 5/3)."
             | Kmax _ -> "largest wavenumber k_max in units of Ω/c (default: r_g/150 at the smallest rigidity)."
             | Omega_Dt _ -> "ΩΔT for every rigidity (default: a·(Ωτ_s)^(1/3), eq. 51)."
             | A _ -> "the constant a of ΩΔT = a(Ωτ_s)^(1/3) (default 4)."
@@ -73,6 +73,9 @@ type SimulateArgs =
     | Gradient of xyz: string
     | Memory of megabytes: int
     | No_Maps
+    | Threads of n: int
+    | Shard of spec: string
+    | From of runJson: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -96,6 +99,9 @@ type SimulateArgs =
             | Gradient _ -> "direction of ∇f̄ as x,y,z (default 0,0,1, i.e. along B0)."
             | Memory _ -> "memory budget of the field in MB (default 2048)."
             | No_Maps -> "do not write the sky maps (HEALPix FITS, one per time) of each realisation."
+            | Threads _ -> "threads of the CPU path (default 0: all cores); results do not depend on it."
+            | Shard _ -> "I/N: run only the realisations ≡ I (mod N), e.g. one task of a job array; combine with skymix merge."
+            | From _ -> "repeat the run recorded in this run.json (its settings, seed and device); only --out, --device, --threads, --shard may be added."
 
 type FitArgs =
     | [<MainCommand; ExactlyOnce>] Runs of folders: string list
@@ -112,6 +118,38 @@ type FitArgs =
             | Lmax _ -> "truncation ℓ_max of the mixing matrix (default 100)."
             | Lfit _ -> "largest multipole fitted (default: where the signal-to-noise first drops below 1)."
             | Time _ -> "backtracking time ΩT of the spectra fitted (default: the first output ≥ 2τ_s of the run)."
+
+type MergeArgs =
+    | [<MainCommand; ExactlyOnce>] Runs of folders: string list
+    | [<Mandatory>] Out of folder: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Runs _ -> "run folders of one study (the shards of skymix simulate --shard)."
+            | Out _ -> "the merged run folder (a new folder, or one holding the same study)."
+
+type SlurmArgs =
+    | [<Mandatory>] Shards of n: int
+    | [<Mandatory>] Out of folder: string
+    | Partition of name: string
+    | Time of limit: string
+    | Cpus_Per_Task of n: int
+    | Gpus_Per_Task of n: int
+    | Account of name: string
+    | [<EqualsAssignmentOrSpaced>] Sbatch of option: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Shards _ -> "number of array tasks; task i runs the realisations ≡ i (mod N)."
+            | Out _ -> "the study's folder: scripts in OUT/slurm, shards in OUT/shards/I, the merged run in OUT."
+            | Partition _ -> "Slurm partition (sbatch --partition)."
+            | Time _ -> "time limit per task, e.g. 30, 4:00:00 or 1-00:00:00 (sbatch --time)."
+            | Cpus_Per_Task _ -> "cores per task (sbatch --cpus-per-task; skymix uses them all)."
+            | Gpus_Per_Task _ -> "GPUs per task (sbatch --gpus-per-task), for --device cuda."
+            | Account _ -> "account to charge (sbatch --account)."
+            | Sbatch _ -> "any further sbatch option for both jobs, e.g. --sbatch=--qos=long (repeatable)."
 
 type ReproduceArgs =
     | Quick
@@ -144,6 +182,8 @@ type SkymixArgs =
     | [<CliPrefix(CliPrefix.None)>] Fit of ParseResults<FitArgs>
     | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
     | [<CliPrefix(CliPrefix.None)>] Cl of ParseResults<ClArgs>
+    | [<CliPrefix(CliPrefix.None)>] Merge of ParseResults<MergeArgs>
+    | [<CliPrefix(CliPrefix.None)>] Slurm of ParseResults<SlurmArgs>
     | Version
 
     interface IArgParserTemplate with
@@ -154,4 +194,6 @@ type SkymixArgs =
             | Fit _ -> "fit ΩΔT per run folder and the law ΩΔT = a(Ωτ_s)^(1/3) across them."
             | Reproduce _ -> "the whole study of the paper: simulate, predict, fit, and a report with Figs. 2–7."
             | Cl _ -> "angular power spectrum C_ℓ of a HEALPix map (healpy anafast)."
+            | Merge _ -> "combine the shards of a study (skymix simulate --shard) into one run folder."
+            | Slurm _ -> "write a Slurm job array running a study in shards, and the merge as a dependent job: skymix slurm --shards N --out DIR -- SIMULATE OPTIONS."
             | Version -> "print the version, the git commit and the accelerators found."

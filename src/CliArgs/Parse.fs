@@ -26,7 +26,8 @@ type PredictOptions =
       Plot: string
       Debug: bool }
 
-/// `skymix simulate`: one rigidity [V] (NaN when ρ is given instead) or ρ (NaN when a rigidity is given).
+/// `skymix simulate`: one rigidity [V] (NaN when ρ is given instead) or ρ (NaN when a rigidity is given);
+/// Device and Out are null for the defaults; From is the run.json to repeat (null: a new run).
 type SimulateOptions =
     { RigidityVolts: float
       Rho: float
@@ -46,7 +47,28 @@ type SimulateOptions =
       StepLambda: float
       Gradient: float[]
       MemoryMegabytes: int
-      Maps: bool }
+      Maps: bool
+      Threads: int
+      ShardIndex: int
+      ShardCount: int
+      From: string }
+
+/// `skymix merge`: the run folders to combine and the merged folder.
+type MergeOptions = { Runs: string[]; Out: string }
+
+/// `skymix slurm`: shards, the study folder, sbatch settings (null/0 = not given) and the simulate
+/// options of every task (parsed, and as written for the script).
+type SlurmOptions =
+    { Shards: int
+      Out: string
+      Partition: string
+      Time: string
+      CpusPerTask: int
+      GpusPerTask: int
+      Account: string
+      Sbatch: string[]
+      Simulate: SimulateOptions
+      SimulateArgs: string[] }
 
 /// `skymix fit`: run folders, output folder; 0 = default for Lmax/LFit/Time.
 type FitOptions = { Runs: string[]; Out: string; Lmax: int; LFit: int; Time: float }
@@ -69,6 +91,8 @@ type Command =
     | Predict of PredictOptions
     | Simulate of SimulateOptions
     | Cl of ClOptions
+    | Merge of MergeOptions
+    | Slurm of SlurmOptions
     | ShowVersion
     /// Help was asked for: print the text and exit 0.
     | Help of text: string
@@ -84,8 +108,15 @@ let private firstLine (text: string) =
 let private nullable (o: 'a option) = match o with Some v -> Nullable v | None -> Nullable()
 let private orNull (o: string option) = defaultArg o null
 
+/// Files and folders named on the command line; a name that starts with "--" is a mistyped option
+/// (a file really named so can be given as ./--name).
+let private operands (command: string) (names: string list) =
+    match names |> List.tryFind (fun n -> n.StartsWith "--") with
+    | Some n -> raise (UsageError $"unrecognized argument: '{n}' (see skymix {command} --help)")
+    | None -> names |> List.toArray
+
 let private cl (r: ParseResults<ClArgs>) =
-    Cl { Map = r.GetResult ClArgs.Map
+    Cl { Map = (operands "cl" [ r.GetResult ClArgs.Map ])[0]
          Lmax = nullable (r.TryGetResult ClArgs.Lmax)
          Iter = r.GetResult(ClArgs.Iter, defaultValue = 0)
          Out = orNull (r.TryGetResult ClArgs.Out) }
@@ -145,10 +176,29 @@ let times (text: string) =
         | _ -> raise (UsageError $"--times {text}: write log:FROM:TO:COUNT, e.g. log:1:2000:20")
     else list text |> Array.map (number "time")
 
-let private simulate (r: ParseResults<SimulateArgs>) =
+/// "I/N" with 0 ≤ I < N.
+let shard (text: string) =
+    match text.Split('/') with
+    | [| i; n |] ->
+        match Int32.TryParse i, Int32.TryParse n with
+        | (true, i), (true, n) when n >= 1 && i >= 0 && i < n -> i, n
+        | _ -> raise (UsageError $"--shard {text}: need I/N with 0 ≤ I < N, e.g. 0/4 … 3/4")
+    | _ -> raise (UsageError $"--shard {text}: write I/N, e.g. 2/8 for the third of eight shards")
+
+let private simulateOptions (r: ParseResults<SimulateArgs>) : SimulateOptions =
     let rig = r.TryGetResult SimulateArgs.Rigidity
     let rho = r.TryGetResult SimulateArgs.Rho
     if rig.IsSome && rho.IsSome then raise (UsageError "give either --rigidity or --rho, not both")
+    let from = r.TryGetResult SimulateArgs.From
+    if from.IsSome then
+        let allowed = function
+            | SimulateArgs.From _ | SimulateArgs.Out _ | SimulateArgs.Device _ | SimulateArgs.Threads _ | SimulateArgs.Shard _ -> true
+            | _ -> false
+        match r.GetAllResults() |> List.tryFind (allowed >> not) with
+        | Some a ->
+            let flag = "--" + (string a).Split(' ').[0].ToLowerInvariant().Replace('_', '-')
+            raise (UsageError $"--from repeats a recorded run with the settings of its run.json; {flag} cannot be given with it (only --out, --device, --threads, --shard)")
+        | None -> ()
     let volts =
         match rig, rho with
         | Some t, _ ->
@@ -157,11 +207,6 @@ let private simulate (r: ParseResults<SimulateArgs>) =
             | _ -> raise (UsageError "simulate takes one rigidity; run it once per rigidity (one run folder each)")
         | None, None -> 1e16
         | None, Some _ -> nan
-    let label =
-        match rig, rho with
-        | Some t, _ -> t.Trim()
-        | None, Some v -> $"rho{v}"
-        | None, None -> "10PV"
     let gradient =
         match r.TryGetResult SimulateArgs.Gradient with
         | None -> [| 0.0; 0.0; 1.0 |]
@@ -171,28 +216,77 @@ let private simulate (r: ParseResults<SimulateArgs>) =
             let n = sqrt (Array.sumBy (fun x -> x * x) v)
             if n = 0.0 then raise (UsageError "--gradient must not be the zero vector")
             v |> Array.map (fun x -> x / n)
-    Simulate { RigidityVolts = volts
-               Rho = defaultArg rho nan
-               BrmsMicroGauss = r.GetResult(SimulateArgs.Brms, defaultValue = 4.0)
-               LcParsec = r.GetResult(SimulateArgs.Lc, defaultValue = 30.0)
-               Eta = r.GetResult(SimulateArgs.Eta, defaultValue = 0.5)
-               Q = r.GetResult(SimulateArgs.Q, defaultValue = 5.0 / 3.0)
-               KMax = nullable (r.TryGetResult SimulateArgs.Kmax)
-               LambdaMinOverRg = r.GetResult(SimulateArgs.Lambda_Min, defaultValue = 10.0)
-               Nside = r.GetResult(SimulateArgs.Nside, defaultValue = 16)
-               Realizations = r.GetResult(SimulateArgs.Realizations, defaultValue = 4)
-               Seed = r.GetResult(SimulateArgs.Seed, defaultValue = 1UL)
-               Times = times (r.GetResult(SimulateArgs.Times, defaultValue = "log:1:300:12"))
-               Device = r.GetResult(SimulateArgs.Device, defaultValue = "auto")
-               Out = r.GetResult(SimulateArgs.Out, defaultValue = IO.Path.Combine("runs", $"simulate-{label}"))
-               StepGyro = r.GetResult(SimulateArgs.Step_Gyro, defaultValue = 0.01)
-               StepLambda = r.GetResult(SimulateArgs.Step_Lambda, defaultValue = 1.0)
-               Gradient = gradient
-               MemoryMegabytes = r.GetResult(SimulateArgs.Memory, defaultValue = 2048)
-               Maps = not (r.Contains SimulateArgs.No_Maps) }
+    let threads = r.GetResult(SimulateArgs.Threads, defaultValue = 0)
+    if threads < 0 then raise (UsageError $"--threads {threads}: give a number of threads ≥ 1, or 0 for all cores")
+    let shardIndex, shardCount = r.TryGetResult SimulateArgs.Shard |> Option.map shard |> Option.defaultValue (0, 1)
+    { RigidityVolts = volts
+      Rho = defaultArg rho nan
+      BrmsMicroGauss = r.GetResult(SimulateArgs.Brms, defaultValue = 4.0)
+      LcParsec = r.GetResult(SimulateArgs.Lc, defaultValue = 30.0)
+      Eta = r.GetResult(SimulateArgs.Eta, defaultValue = 0.5)
+      Q = r.GetResult(SimulateArgs.Q, defaultValue = 5.0 / 3.0)
+      KMax = nullable (r.TryGetResult SimulateArgs.Kmax)
+      LambdaMinOverRg = r.GetResult(SimulateArgs.Lambda_Min, defaultValue = 10.0)
+      Nside = r.GetResult(SimulateArgs.Nside, defaultValue = 16)
+      Realizations = r.GetResult(SimulateArgs.Realizations, defaultValue = 4)
+      Seed = r.GetResult(SimulateArgs.Seed, defaultValue = 1UL)
+      Times = times (r.GetResult(SimulateArgs.Times, defaultValue = "log:1:300:12"))
+      Device = orNull (r.TryGetResult SimulateArgs.Device)
+      Out = orNull (r.TryGetResult SimulateArgs.Out)
+      StepGyro = r.GetResult(SimulateArgs.Step_Gyro, defaultValue = 0.01)
+      StepLambda = r.GetResult(SimulateArgs.Step_Lambda, defaultValue = 1.0)
+      Gradient = gradient
+      MemoryMegabytes = r.GetResult(SimulateArgs.Memory, defaultValue = 2048)
+      Maps = not (r.Contains SimulateArgs.No_Maps)
+      Threads = threads
+      ShardIndex = shardIndex
+      ShardCount = shardCount
+      From = orNull from }
+
+let private simulate r = Simulate(simulateOptions r)
+
+let private merge (r: ParseResults<MergeArgs>) =
+    Merge { Runs = operands "merge" (r.GetResult MergeArgs.Runs); Out = r.GetResult MergeArgs.Out }
+
+let private slurmName what (text: string) =
+    if Text.RegularExpressions.Regex.IsMatch(text, "^[A-Za-z0-9_.,:+-]+$") then text
+    else raise (UsageError $"{what} '{text}': letters, digits and _ . , : + - only")
+
+let private sbatchOption (text: string) =
+    if Text.RegularExpressions.Regex.IsMatch(text, "^--?[A-Za-z][A-Za-z0-9_.,:+=/-]*$") then text
+    else raise (UsageError $"--sbatch {text}: give one sbatch option such as --qos=long (letters, digits and _ . , : + = / -)")
+
+/// `skymix slurm OPTIONS -- SIMULATE OPTIONS`: argv split at "--" by parse.
+let private slurm (r: ParseResults<SlurmArgs>) (simulateArgs: string[]) =
+    let shards = r.GetResult SlurmArgs.Shards
+    if shards < 1 then raise (UsageError $"--shards {shards}: need at least 1")
+    let time = r.TryGetResult SlurmArgs.Time
+    match time with
+    | Some t when not (Text.RegularExpressions.Regex.IsMatch(t, @"^(\d+-)?\d+(:\d\d){0,2}$")) ->
+        raise (UsageError $"--time {t}: write minutes, H:MM:SS or D-HH:MM:SS as sbatch --time does")
+    | _ -> ()
+    let positive what = function
+        | Some n when n < 1 -> raise (UsageError $"{what} {n}: need at least 1")
+        | o -> defaultArg o 0
+    let sim =
+        match parser.ParseCommandLine(Array.append [| "simulate" |] simulateArgs, raiseOnUsage = true).GetAllResults() with
+        | [ SkymixArgs.Simulate s ] -> simulateOptions s
+        | _ -> raise (UsageError "the options after -- are those of skymix simulate")
+    if not (isNull sim.Out) || sim.ShardCount > 1 then
+        raise (UsageError "give --out and the number of shards to skymix slurm, not to the simulate options after --")
+    Slurm { Shards = shards
+            Out = r.GetResult SlurmArgs.Out
+            Partition = r.TryGetResult SlurmArgs.Partition |> Option.map (slurmName "--partition") |> orNull
+            Time = orNull time
+            CpusPerTask = positive "--cpus-per-task" (r.TryGetResult SlurmArgs.Cpus_Per_Task)
+            GpusPerTask = positive "--gpus-per-task" (r.TryGetResult SlurmArgs.Gpus_Per_Task)
+            Account = r.TryGetResult SlurmArgs.Account |> Option.map (slurmName "--account") |> orNull
+            Sbatch = r.GetResults SlurmArgs.Sbatch |> List.map sbatchOption |> List.toArray
+            Simulate = sim
+            SimulateArgs = simulateArgs }
 
 let private fit (r: ParseResults<FitArgs>) =
-    Fit { Runs = r.GetResult FitArgs.Runs |> List.toArray
+    Fit { Runs = operands "fit" (r.GetResult FitArgs.Runs)
           Out = r.GetResult(FitArgs.Out, defaultValue = ".")
           Lmax = r.GetResult(FitArgs.Lmax, defaultValue = 100)
           LFit = r.GetResult(FitArgs.Lfit, defaultValue = 0)
@@ -213,19 +307,26 @@ let private reproduce (r: ParseResults<ReproduceArgs>) =
 /// Parses the command line.
 let parse (argv: string[]) : Command =
     try
+        // skymix slurm ... -- SIMULATE OPTIONS: the part after "--" is handed to the simulate grammar
+        let split = Array.IndexOf(argv, "--")
+        let argv, rest = if split >= 0 then argv[.. split - 1], argv[split + 1 ..] else argv, [||]
         let r = parser.ParseCommandLine(argv, raiseOnUsage = true)
+        if split >= 0 && not (r.Contains SkymixArgs.Slurm) then raise (UsageError "'--' is only used by skymix slurm (to pass the simulate options)")
         match r.GetAllResults() with
         | [ SkymixArgs.Predict p ] -> predict p
         | [ SkymixArgs.Simulate s ] -> simulate s
         | [ SkymixArgs.Fit f ] -> fit f
         | [ SkymixArgs.Reproduce r ] -> reproduce r
         | [ SkymixArgs.Cl c ] -> cl c
+        | [ SkymixArgs.Merge m ] -> merge m
+        | [ SkymixArgs.Slurm s ] -> slurm s rest
         | [ SkymixArgs.Version ] -> ShowVersion
         | [] -> Help(parser.PrintUsage())
         | _ -> raise (UsageError "give one command; see skymix --help")
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> Help e.Message
     | :? ArguParseException as e ->
-        let command = argv |> Array.tryHead |> Option.filter (fun a -> not (a.StartsWith "-")) |> Option.map (fun c -> " " + c)
+        let commands = [ "predict"; "simulate"; "fit"; "reproduce"; "cl"; "merge"; "slurm" ]
+        let command = argv |> Array.tryHead |> Option.filter (fun a -> List.contains a commands) |> Option.map (fun c -> " " + c)
         let reason = (firstLine e.Message).Trim().Replace("ERROR: ", "")
         raise (UsageError $"{reason} (see skymix{defaultArg command String.Empty} --help)")

@@ -75,10 +75,13 @@ public static class Analysis
     /// <summary>Fits one run folder.</summary>
     public static RigidityFit FitRun(string dir, FitOptions o)
     {
-        var s = Study.Load(dir);
+        var run = RunJson.Open(dir);
+        if (!run.Execution.Shard.IsWhole)
+            throw new InputError($"{dir} holds shard {run.Execution.Shard} of a study; combine the shards first (skymix merge) and fit the merged folder");
+        var s = run.Settings;
         var finished = RunFolder.Finished(dir);
         if (finished.Length < 2) throw new InputError($"{dir}: {finished.Length} finished realisation(s); fitting needs at least 2 (for errors)");
-        var rs = finished.Select(i => RunFolder.ReadRealization(dir, i)).ToList();
+        var rs = finished.Select(i => RunFolder.ReadRealization(dir, i, s)).ToList();
         var e = Ensemble.Of(rs);
         var last = e.Times.Length - 1;
         var (dzLast, dzErr) = (e.Dz2[last], e.Dz2Err[last]);
@@ -154,7 +157,7 @@ public static class Analysis
     public static LawResult? Law(IReadOnlyList<RigidityFit> all)
     {
         var fits = all.Where(f => !f.Fit.AtEdge).ToList();
-        if (fits.Count < 2) return null;
+        if (fits.Select(f => f.OmegaTauSQlt).Distinct().Count() < 2) return null;
         var y = fits.Select(f => f.Fit.OmegaDT).ToArray();
         var sigma = fits.Select(f => Math.Max(Math.Max(f.Fit.Sigma, f.JackknifeSigma), 1e-6 * f.Fit.OmegaDT)).ToArray();
         var qlt = fits.Select(f => f.OmegaTauSQlt).ToArray();

@@ -31,6 +31,8 @@ public sealed record RunSettings
     public double[] Gradient { get; init; } = { 0.0, 0.0, 1.0 };
     /// <summary>Memory budget of the field [bytes].</summary>
     public long MemoryBytes { get; init; } = 2L << 30;
+    /// <summary>Whether each realisation writes its sky maps (HEALPix FITS, one per output time).</summary>
+    public bool Maps { get; init; } = true;
 
     /// <summary>The spectrum g(k) of the study (theory library).</summary>
     public Spectrum Spectrum() => SpectrumModule.create(Q, Units.kMin(Rho, Eta), KMax, Eta);
@@ -50,7 +52,7 @@ public sealed record RunSettings
         if (!(Rho > 0 && double.IsFinite(Rho))) throw new InputError($"ρ must be positive, got {Rho}");
         if (!(Eta > 0 && Eta < 1)) throw new InputError($"η must lie in (0, 1), got {Eta}");
         if (!Healpix.isValidNside(Nside)) throw new InputError($"--nside must be a power of two from 1 to 8192, got {Nside}");
-        if (Realizations < 1) throw new InputError($"--realizations must be ≥ 1, got {Realizations}");
+        if (Realizations is < 1 or > MaxRealizations) throw new InputError($"--realizations must lie in 1 … {MaxRealizations}, got {Realizations}");
         if (Times.Length == 0) throw new InputError("no backtracking times given (--times)");
         if (Times.Any(t => !(t > 0 && double.IsFinite(t)))) throw new InputError("backtracking times must be positive numbers");
         for (var i = 1; i < Times.Length; i++)
@@ -62,7 +64,17 @@ public sealed record RunSettings
         Spectrum(); // k_max > k_min, q
         var steps = StepCounts()[^1];
         if (steps > 2_000_000_000L) throw new InputError($"the longest time needs {steps:E2} steps of {Dt:G3}/Ω; shorten --times or coarsen the step");
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (SkyBytes > available / 2)
+            throw new InputError($"Nside {Nside} with {Times.Length} output times needs {SkyBytes / 1e9:G3} GB for the particles and maps of one " +
+                                 $"realisation; this machine offers {available / 1e9:G3} GB: lower --nside or use fewer --times");
     }
+
+    /// The most realisations one study may have.
+    public const int MaxRealizations = 100_000;
+
+    /// Memory of one realisation's particles (six doubles) and maps (one double per pixel and output time) [bytes].
+    public double SkyBytes => (double)Healpix.npix(Nside) * 8.0 * (6 + Times.Length);
 }
 
 /// <summary>What one realisation yields at each output time, and its local mean field.</summary>

@@ -53,6 +53,19 @@ public static class Accelerators
         return context.Devices.Any(d => d.AcceleratorType == AcceleratorType.Cuda);
     }
 
+    /// <summary>
+    /// The device named on the command line (auto, cuda, cpu, ilgpu-cpu), or the first word of a device as
+    /// run.json records it ("cpu (Parallel.For, 2 threads)" → cpu).
+    /// </summary>
+    public static DeviceKind Parse(string name) => name.Split(' ', 2)[0].ToLowerInvariant() switch
+    {
+        "auto" => DeviceKind.Auto,
+        "cuda" => DeviceKind.Cuda,
+        "cpu" => DeviceKind.Cpu,
+        "ilgpu-cpu" => DeviceKind.IlgpuCpu,
+        _ => throw new SkyMix.Theory.InputError($"--device {name}: use auto, cuda, cpu or ilgpu-cpu"),
+    };
+
     /// <summary>A pusher for the requested device (threads: the CPU path's thread count, 0 = all cores);
     /// an <see cref="SkyMix.Theory.InputError"/> if the device is absent.</summary>
     public static IPusher Create(DeviceKind kind, int threads = 0) => kind switch

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using SkyMix.Io;
 using SkyMix.Theory;
 
@@ -11,114 +8,71 @@ namespace SkyMix.Gpu;
 public readonly record struct Progress(int Realization, int Realizations, double Fraction, double StepsPerSecond, TimeSpan Eta);
 
 /// <summary>
-/// A whole study in a run folder: realisations one after the other, each saved as soon as it is done
-/// (so Ctrl-C loses at most the one in flight), the ensemble files rewritten after each, and a rerun of
-/// the same settings on the same folder resuming where it stopped. Settings that differ from the
-/// folder's run.json are refused.
+/// The realisations r ≡ Index (mod Count) of a study: one of Count independent parts that separate processes
+/// (e.g. the tasks of a Slurm job array) run into folders of their own, combined by <see cref="Study.Merge"/>.
+/// </summary>
+public readonly record struct Shard(int Index, int Count)
+{
+    public static readonly Shard Whole = new(0, 1);
+    public bool IsWhole => Count == 1;
+    public bool Owns(int r) => r % Count == Index;
+    public override string ToString() => $"{Index}/{Count}";
+}
+
+/// <summary>How a run folder was computed: the "execution" object of its run.json.</summary>
+public sealed record Execution(string Device, int Threads, Shard Shard, IReadOnlyList<string> MergedFrom,
+                               int Finished, double Seconds, double StepsPerSecond);
+
+/// <summary>What a run.json holds: the study's settings and how it was run.</summary>
+public sealed record RunRecord(RunSettings Settings, Execution Execution);
+
+/// <summary>
+/// A whole study (or one shard of it) in a run folder: realisations one after the other, each saved as soon
+/// as it is done (so Ctrl-C or a kill loses at most the one in flight), the ensemble files rewritten after
+/// each, and a rerun of the same settings on the same folder resuming where it stopped. Settings that differ
+/// from the folder's run.json are refused; one process at a time may write a folder.
 /// </summary>
 public static class Study
 {
-    /// <summary>The settings as the JSON object stored under "settings" in run.json.</summary>
-    public static void WriteSettings(Utf8JsonWriter w, RunSettings s)
-    {
-        w.WriteStartObject("settings");
-        w.Number("rho", s.Rho);
-        if (s.RigidityVolts is double r) w.Number("rigidity_V", r); else w.WriteNull("rigidity_V");
-        w.Number("B_rms_uG", s.BrmsMicroGauss);
-        w.Number("L_c_pc", s.LcParsec);
-        w.Number("eta", s.Eta);
-        w.Number("q", s.Q);
-        w.Number("k_max_Omega", s.KMax);
-        w.WriteNumber("nside", s.Nside);
-        w.WriteNumber("realizations", s.Realizations);
-        w.WriteString("seed", s.Seed.ToString(CultureInfo.InvariantCulture));
-        w.Numbers("times_requested", s.Times);
-        w.Number("step_fraction_gyro_period", s.StepGyro);
-        w.Number("step_fraction_lambda_min", s.StepLambda);
-        w.Numbers("gradient_direction", s.Gradient);
-        w.WriteNumber("memory_bytes", s.MemoryBytes);
-        w.WriteEndObject();
-    }
-
-    /// <summary>Reads the "settings" object of a run.json back.</summary>
-    public static RunSettings ReadSettings(JsonElement e)
-    {
-        double D(string n) => e.GetProperty(n).GetDouble();
-        double[] A(string n) => e.GetProperty(n).EnumerateArray().Select(x => x.GetDouble()).ToArray();
-        return new RunSettings
-        {
-            Rho = D("rho"),
-            RigidityVolts = e.GetProperty("rigidity_V").ValueKind == JsonValueKind.Null ? null : D("rigidity_V"),
-            BrmsMicroGauss = D("B_rms_uG"),
-            LcParsec = D("L_c_pc"),
-            Eta = D("eta"),
-            Q = D("q"),
-            KMax = D("k_max_Omega"),
-            Nside = e.GetProperty("nside").GetInt32(),
-            Realizations = e.GetProperty("realizations").GetInt32(),
-            Seed = ulong.Parse(e.GetProperty("seed").GetString()!, CultureInfo.InvariantCulture),
-            Times = A("times_requested"),
-            StepGyro = D("step_fraction_gyro_period"),
-            StepLambda = D("step_fraction_lambda_min"),
-            Gradient = A("gradient_direction"),
-            MemoryBytes = e.GetProperty("memory_bytes").GetInt64(),
-        };
-    }
-
-    /// <summary>The settings of a run folder (its run.json); an <see cref="InputError"/> if it has none.</summary>
-    public static RunSettings Load(string dir)
-    {
-        var file = Path.Combine(dir, "run.json");
-        if (!File.Exists(file)) throw new InputError($"{dir} is not a SkyMix run folder (no run.json)");
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(file));
-            return ReadSettings(doc.RootElement.GetProperty("settings"));
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new InputError($"{file}: not a valid run.json ({e.Message})");
-        }
-    }
-
-    static string Canonical(RunSettings s)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
-        {
-            w.WriteStartObject();
-            WriteSettings(w, s);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
-    }
-
     /// <summary>
-    /// Runs (or resumes) the study in dir. The callback sees progress every ~2e7 particle-steps; cancel
-    /// stops between chunks and discards the realisation in flight. Returns the ensemble.
+    /// Runs (or resumes) the study, or one shard of it, in dir. The callback sees progress every ~2e7
+    /// particle-steps; cancel stops between chunks and discards the realisation in flight. Returns the
+    /// ensemble, or null for a shard (its folder holds realisations only; <see cref="Merge"/> combines them).
     /// </summary>
-    public static Ensemble Run(RunSettings s, string dir, DeviceKind device, string version, bool writeMaps,
-                               Action<Progress>? progress = null, CancellationToken cancel = default)
+    public static Ensemble? Run(RunSettings s, string dir, DeviceKind device, int threads, Shard shard, string version,
+                                Action<Progress>? progress = null, CancellationToken cancel = default)
     {
         s.Validate();
-        var spectrum = s.Spectrum();
-        var bands = SlabField.Layout(spectrum, s.MemoryBytes);
-        if (File.Exists(dir)) throw new InputError($"--out {dir} is a file; give a folder");
-        if (File.Exists(Path.Combine(dir, "run.json")) && Canonical(Load(dir)) != Canonical(s))
-            throw new InputError($"{dir} holds a run with other settings (see its run.json); use another --out or the same settings to resume");
-        Directory.CreateDirectory(Path.Combine(dir, "realizations"));
+        if (shard.Count > s.Realizations)
+            throw new InputError($"--shard {shard}: {s.Realizations} realisations cannot be split into {shard.Count} shards; use at most {s.Realizations}");
+        RunFolder.Create(dir);
+        using var lease = RunFolder.Lock(dir);
+        if (File.Exists(Path.Combine(dir, "run.json")))
+        {
+            var old = RunJson.Open(dir);
+            if (RunJson.Difference(old.Settings, s) is string d)
+                throw new InputError($"{dir} holds a run with other settings ({d}); use another --out or the same settings to resume");
+            if (old.Execution.Shard != shard)
+                throw new InputError(old.Execution.Shard.IsWhole
+                    ? $"{dir} holds the whole study, not shard {shard}; give another --out"
+                    : $"{dir} holds shard {old.Execution.Shard} of this study; resume it with --shard {old.Execution.Shard}");
+        }
         RunFolder.CleanInterrupted(dir);
-        using var pusher = Accelerators.Create(device);
-        var finished = RunFolder.Finished(dir).Where(i => i < s.Realizations).ToHashSet();
-        var results = finished.Order().Select(i => RunFolder.ReadRealization(dir, i)).ToList();
+        using var pusher = Accelerators.Create(device, threads);
+        var threadCount = threads > 0 ? threads : Environment.ProcessorCount;
+        var owned = Enumerable.Range(0, s.Realizations).Where(shard.Owns).ToList();
+        var finished = RunFolder.Finished(dir).Where(i => i < s.Realizations && shard.Owns(i)).ToHashSet();
+        var results = shard.IsWhole ? finished.Order().Select(i => RunFolder.ReadRealization(dir, i, s)).ToList() : new List<RealizationResult>();
         var perRealization = (long)Healpix.npix(s.Nside) * s.StepCounts()[^1];
-        var todo = Enumerable.Range(0, s.Realizations).Where(i => !finished.Contains(i)).ToList();
+        var todo = owned.Where(i => !finished.Contains(i)).ToList();
         var clock = Stopwatch.StartNew();
         long stepsDone = 0;
-        WriteRunJson(dir, s, spectrum, bands, pusher.Device, version, results.Count, 0, 0);
+        Execution Now() => new(pusher.Device, threadCount, shard, Array.Empty<string>(), finished.Count,
+                               clock.Elapsed.TotalSeconds, stepsDone / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+        RunJson.Write(dir, s, version, Now());
         foreach (var (r, k) in todo.Select((r, k) => (r, k)))
         {
-            var result = Backtrack.Realization(s, bands, pusher, r, done =>
+            var result = Backtrack.Realization(s, SlabField.Layout(s.Spectrum(), s.MemoryBytes), pusher, r, done =>
             {
                 var total = stepsDone + done;
                 var rate = total / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
@@ -127,67 +81,79 @@ public static class Study
                 progress?.Invoke(new Progress(k + 1, todo.Count, fraction, rate, eta));
             }, cancel);
             stepsDone += perRealization;
-            RunFolder.WriteRealization(dir, result, writeMaps);
+            RunFolder.WriteRealization(dir, result, s.Maps);
+            finished.Add(r);
+            if (!shard.IsWhole) continue;
             result.Maps = null;
             results.Add(result);
             results.Sort((a, b) => a.Index.CompareTo(b.Index));
             RunFolder.WriteEnsemble(dir, Ensemble.Of(results), results);
         }
-        var ensemble = Ensemble.Of(results);
-        RunFolder.WriteEnsemble(dir, ensemble, results);
-        var seconds = clock.Elapsed.TotalSeconds;
-        WriteRunJson(dir, s, spectrum, bands, pusher.Device, version, results.Count, seconds, stepsDone / Math.Max(seconds, 1e-9));
+        Ensemble? ensemble = null;
+        if (shard.IsWhole)
+        {
+            ensemble = Ensemble.Of(results);
+            RunFolder.WriteEnsemble(dir, ensemble, results);
+        }
+        RunJson.Write(dir, s, version, Now());
         return ensemble;
     }
 
-    static void WriteRunJson(string dir, RunSettings s, Spectrum spectrum, GridBand[] bands, string device, string version,
-                             int finished, double seconds, double stepsPerSecond) =>
-        Json.Write(Path.Combine(dir, "run.json"), w =>
+    /// <summary>
+    /// Combines run folders of one study (shards, or partial runs) into <paramref name="dir"/>: checks that
+    /// they hold the same settings and seeds, that no realisation appears twice and none is missing, copies
+    /// the realisation folders and writes the ensemble files — identical to those of an unsharded run.
+    /// </summary>
+    public static Ensemble Merge(IReadOnlyList<string> parts, string dir, string version)
+    {
+        if (parts.Count == 0) throw new InputError("merge needs at least one run folder");
+        if (parts.GroupBy(p => Path.GetFullPath(p).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InputError($"{twice.First()} is given twice; name each shard once");
+        var records = parts.Select(RunJson.Open).ToList();
+        var s = records[0].Settings;
+        for (var i = 1; i < parts.Count; i++)
+            if (RunJson.Difference(s, records[i].Settings) is string d)
+                throw new InputError($"{parts[i]} belongs to another study than {parts[0]} ({d}); merge only shards of one study");
+        var full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
+        foreach (var p in parts)
+            if (Path.GetFullPath(p).TrimEnd(Path.DirectorySeparatorChar) == full)
+                throw new InputError($"--out {dir} is one of the folders to merge; give a new folder");
+        var owner = new Dictionary<int, string>();
+        foreach (var p in parts)
+            foreach (var i in RunFolder.Finished(p))
+            {
+                if (i >= s.Realizations) throw new InputError($"{RunFolder.RealizationDir(p, i)}: the study has only {s.Realizations} realisations");
+                if (owner.TryGetValue(i, out var other)) throw new InputError($"realisation {i} is in both {other} and {p}; merge each realisation once");
+                var seed = RunFolder.ReadSeed(p, i);
+                var expected = Rng.Derive(s.Seed, (ulong)i);
+                if (seed != expected) throw new InputError($"{RunFolder.RealizationDir(p, i)} has seed {seed}, not {expected} of this study; it belongs to another study");
+                owner[i] = p;
+            }
+        var missing = Enumerable.Range(0, s.Realizations).Where(i => !owner.ContainsKey(i)).ToList();
+        if (missing.Count > 0)
         {
-            var kzz = Qlt.kzz(spectrum);
-            w.WriteStartObject();
-            w.WriteString("program", "skymix simulate");
-            w.WriteString("version", version);
-            WriteSettings(w, s);
-            w.WriteStartObject("derived");
-            w.WriteString("units", "c = 1, time 1/Omega, length c/Omega; Omega = gyrofrequency in B0 = B_rms sqrt(1-eta)");
-            if (s.RigidityVolts is double r)
-            {
-                var rg = Units.gyroradiusPc(r, s.BrmsMicroGauss);
-                w.Number("r_g_pc", rg);
-                w.Number("Omega_per_s", Units.omegaPerSecond(rg, s.Eta));
-            }
-            w.Number("k_min_Omega", spectrum.KMin);
-            w.Number("A", spectrum.A);
-            w.Number("K_zz_QLT", kzz);
-            w.Number("Omega_tau_s_QLT", 3 * kzz);
-            w.Number("L_c_over_c_Omega", s.LcTheory);
-            w.Number("dt_Omega", s.Dt);
-            w.Numbers("times", s.StepCounts().Select(c => c * s.Dt));
-            w.WriteEndObject();
-            w.WriteStartArray("grids");
-            foreach (var b in bands)
-            {
-                w.WriteStartObject();
-                w.Number("k_lo", b.KLo);
-                w.Number("k_hi", b.KHi);
-                w.WriteNumber("points", b.N);
-                w.Number("spacing", b.Spacing);
-                w.Number("period", b.Period);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteString("field_interpolation", "cubic Catmull-Rom, float32 table");
-            w.WriteString("noise_estimator", "self-consistent plateau (physics.md 5); noise_eq7 column: eq. 7 with the measured <(dr.g)^2>");
-            w.WriteString("map", "f/fbar - 1 = (r(t0)-r_obs).g + 3 K_zz(QLT) g_z u_z for a unit gradient g; pixels = momentum direction p");
-            w.WriteStartArray("realization_seeds");
-            for (var i = 0; i < s.Realizations; i++) w.WriteStringValue(Rng.Derive(s.Seed, (ulong)i).ToString(CultureInfo.InvariantCulture));
-            w.WriteEndArray();
-            w.WriteString("device", device);
-            w.WriteNumber("threads", Environment.ProcessorCount);
-            w.WriteNumber("finished_realizations", finished);
-            w.Number("seconds", seconds);
-            w.Number("particle_steps_per_second", stepsPerSecond);
-            w.WriteEndObject();
-        });
+            var shards = records.Select(r => r.Execution.Shard).Where(x => !x.IsWhole).ToList();
+            var hint = shards.Count > 0
+                ? $"; shard i/{shards[0].Count} runs the realisations ≡ i (mod {shards[0].Count}): rerun the shards that own them (the same command resumes)"
+                : "";
+            throw new InputError($"realisation{(missing.Count > 1 ? "s" : "")} {string.Join(",", missing.Take(20))}{(missing.Count > 20 ? ",…" : "")} " +
+                                 $"of {s.Realizations} {(missing.Count > 1 ? "are" : "is")} missing from the folders given{hint}");
+        }
+        RunFolder.Create(dir);
+        using var lease = RunFolder.Lock(dir);
+        if (File.Exists(Path.Combine(dir, "run.json")) && RunJson.Difference(RunJson.Open(dir).Settings, s) is string diff)
+            throw new InputError($"--out {dir} holds a run with other settings ({diff}); give a new folder");
+        RunFolder.CleanInterrupted(dir);
+        foreach (var (i, p) in owner.OrderBy(kv => kv.Key)) RunFolder.CopyRealization(p, dir, i);
+        var results = Enumerable.Range(0, s.Realizations).Select(i => RunFolder.ReadRealization(dir, i, s)).ToList();
+        var ensemble = Ensemble.Of(results);
+        RunFolder.WriteEnsemble(dir, ensemble, results);
+        var xs = records.Select(r => r.Execution).ToList();
+        var seconds = xs.Sum(x => x.Seconds);
+        RunJson.Write(dir, s, version, new Execution(
+            string.Join("; ", xs.Select(x => x.Device).Distinct()), xs.Max(x => x.Threads), Shard.Whole,
+            parts.Select(Path.GetFullPath).ToArray(), s.Realizations, seconds,
+            xs.Sum(x => x.StepsPerSecond * x.Seconds) / Math.Max(seconds, 1e-9)));
+        return ensemble;
+    }
 }

@@ -10,9 +10,7 @@ public static class Cl
     public static int Run(Parse.ClOptions o)
     {
         Files.CheckWritable(o.Out, "--out");
-        var map = o.Map.EndsWith(".fits", StringComparison.OrdinalIgnoreCase) || o.Map.EndsWith(".fits.gz", StringComparison.OrdinalIgnoreCase)
-            ? Fits.Read(o.Map)
-            : MapCsv.Read(o.Map);
+        var map = Fits.Looks(o.Map) ? Fits.Read(o.Map) : MapCsv.Read(o.Map);
         var nside = Healpix.nsideOfNpix(map.Length)!.Value;
         var cl = Api.angularSpectrum(map, o.Lmax ?? 3 * nside - 1, o.Iter);
         Files.WriteText(o.Out, w =>

@@ -14,9 +14,11 @@ public static class Fit
 {
     public static int Run(Parse.FitOptions o)
     {
-        if (!Directory.Exists(o.Out)) throw new InputError($"--out {o.Out}: no such folder");
+        Files.CheckFolder(o.Out, "--out");
         foreach (var d in o.Runs)
             if (!Directory.Exists(d)) throw new InputError($"{d}: no such run folder");
+        if (o.Runs.GroupBy(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InputError($"{twice.First()} is given twice; name each run folder once");
         var options = Options(o.Lmax, o.LFit, o.Time);
         var fits = FitAll(o.Runs, options);
         var law = Analysis.Law(fits);

@@ -87,7 +87,7 @@ public static class Predict
                 o.Lmax,
                 o.OmegaDT is double dt ? FSharpOption<double>.Some(dt) : FSharpOption<double>.None,
                 o.LawA, Accuracy.Default);
-            Api.validate(input);
+            Api.turbulence(input); // validates, and checks that the quadratures fit in memory
             cases.Add(new Case(physical ? o.RigidityVolts[i] : null, input));
         }
         return cases;

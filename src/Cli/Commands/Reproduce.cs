@@ -28,12 +28,9 @@ public static class Reproduce
         var rigidities = o.RigidityVolts.Length > 0 ? o.RigidityVolts : new[] { 1e13, 1e14, 1e15, 1e16 };
         var nside = o.Nside > 0 ? o.Nside : preset.Nside;
         var realizations = o.Realizations > 0 ? o.Realizations : preset.Realizations;
-        var device = o.Device.ToLowerInvariant() switch
-        {
-            "auto" => DeviceKind.Auto, "cuda" => DeviceKind.Cuda, "cpu" => DeviceKind.Cpu, "ilgpu-cpu" => DeviceKind.IlgpuCpu,
-            _ => throw new InputError($"--device {o.Device}: use auto, cuda, cpu or ilgpu-cpu"),
-        };
+        var device = Accelerators.Parse(o.Device);
         if (rigidities.Length < 2) throw new InputError("reproduce needs at least two rigidities (the law is fitted across them)");
+        if (realizations < 2) throw new InputError($"--realizations {realizations}: the fits need at least 2 realisations per rigidity (jackknife errors)");
         var fitOptions = Fit.Options(o.Lmax, 0, 0);
         const double eta = 0.5;
         var rhoMin = rigidities.Min(r => Units.rho(r, 4.0, 30.0));
@@ -51,12 +48,12 @@ public static class Reproduce
             s.Validate();
             return (Label: Fit.Label(s).Replace(" ", ""), Settings: s);
         }).ToList();
-        Directory.CreateDirectory(o.Out);
+        Files.CheckFolder(o.Out, "--out");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var (label, s) in studies)
         {
             var report = new ProgressReport($"reproduce {label}");
-            Study.Run(s, Path.Combine(o.Out, "runs", label), device, Program.VersionText, writeMaps: true, report.Show);
+            Study.Run(s, Path.Combine(o.Out, "runs", label), device, 0, Shard.Whole, Program.VersionText, report.Show);
             report.Done();
         }
         var simSeconds = clock.Elapsed.TotalSeconds;
@@ -97,9 +94,9 @@ public static class Reproduce
                        new List<(string, double[])> { ("ensemble average", mean), ("ensemble average, monopole and dipole removed", Mollweide.WithoutMonopoleDipole(mean)) },
                        2, $"Fig. 3: mean of {maps.Count} realisations, {mapLabel}, Omega T = {F(times[t], "G4")}");
         // Fig. 4: C_ℓ(T) of the run closest to 1 PV
-        var (clLabel, _) = Closest(runs, 8.9e-3);
+        var (clLabel, clSettings) = Closest(runs, 8.9e-3);
         var clDir = Path.Combine(dir, "runs", clLabel);
-        var ensemble = Ensemble.Of(RunFolder.Finished(clDir).Select(i => RunFolder.ReadRealization(clDir, i)).ToList());
+        var ensemble = Ensemble.Of(RunFolder.Finished(clDir).Select(i => RunFolder.ReadRealization(clDir, i, clSettings)).ToList());
         Plots.ClVersusTime(Path.Combine(dir, "fig4_cl_vs_T.png"), ensemble, new[] { 1, 2, 3, 5, 10 }.Where(l => l < ensemble.ClNum[0].Length).ToArray(),
                            $"Fig. 4: ensemble C_l(T), {clLabel}");
         Plots.SpectraFits(Path.Combine(dir, "fig5_spectra.png"), fits);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.FSharp.Core;
 using SkyMix.CliArgs;
 using SkyMix.Gpu;
+using SkyMix.Io;
 using SkyMix.Theory;
 
 namespace SkyMix.Cli.Commands;
@@ -14,29 +15,25 @@ public static class Simulate
 {
     public static int Run(Parse.SimulateOptions o)
     {
-        var settings = Settings(o);
+        var recorded = o.From is null ? null : RunJson.Read(o.From);
+        var settings = recorded?.Settings ?? Settings(o);
         settings.Validate();
-        var device = o.Device.ToLowerInvariant() switch
-        {
-            "auto" => DeviceKind.Auto,
-            "cuda" => DeviceKind.Cuda,
-            "cpu" => DeviceKind.Cpu,
-            "ilgpu-cpu" => DeviceKind.IlgpuCpu,
-            _ => throw new InputError($"--device {o.Device}: use auto, cuda, cpu or ilgpu-cpu"),
-        };
+        var device = Accelerators.Parse(o.Device ?? recorded?.Execution.Device ?? "auto");
+        var shard = new Shard(o.ShardIndex, o.ShardCount);
+        var dir = o.Out ?? DefaultOut(settings);
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
-        var report = new ProgressReport("simulate");
-        Ensemble ensemble;
+        var report = new ProgressReport(shard.IsWhole ? "simulate" : $"simulate shard {shard}");
+        Ensemble? ensemble;
         try
         {
-            ensemble = Study.Run(settings, o.Out, device, Program.VersionText, o.Maps, report.Show, cancel.Token);
+            ensemble = Study.Run(settings, dir, device, o.Threads, shard, Program.VersionText, report.Show, cancel.Token);
         }
         catch (OperationCanceledException)
         {
             report.Done();
-            Console.Error.WriteLine($"skymix: interrupted; finished realisations are saved in {o.Out}; run the same command again to resume");
+            Console.Error.WriteLine($"skymix: interrupted; finished realisations are saved in {dir}; run the same command again to resume");
             return 130;
         }
         finally
@@ -44,9 +41,19 @@ public static class Simulate
             Console.CancelKeyPress -= onCancel;
         }
         report.Done();
-        Summary(settings, ensemble, o.Out);
+        if (ensemble is null)
+        {
+            var mine = RunFolder.Finished(dir).Where(shard.Owns);
+            Console.WriteLine($"shard {shard} of the study finished in {dir}: realisations {string.Join(",", mine)} of {settings.Realizations}; " +
+                              "when every shard is done, combine them with skymix merge SHARD_DIRS... --out DIR");
+        }
+        else Summary(settings, ensemble, dir);
         return 0;
     }
+
+    /// <summary>runs/simulate-LABEL, LABEL the rigidity (e.g. 10PV) or ρ.</summary>
+    public static string DefaultOut(RunSettings s) =>
+        Path.Combine("runs", "simulate-" + (s.RigidityVolts is null ? $"rho{F(s.Rho, "G4")}" : Fit.Label(s).Replace(" ", "")));
 
     /// <summary>The run settings from the options (the study's defaults where none is given).</summary>
     public static RunSettings Settings(Parse.SimulateOptions o)
@@ -78,6 +85,7 @@ public static class Simulate
             StepLambda = o.StepLambda,
             Gradient = o.Gradient,
             MemoryBytes = (long)o.MemoryMegabytes << 20,
+            Maps = o.Maps,
         };
     }
 
@@ -99,12 +107,15 @@ public static class Simulate
         // the mixing-matrix prediction for the same ρ (ΩΔT from the law with a = 4)
         var lmax = Math.Min(3 * s.Nside - 1, 30);
         var input = new Api.PredictInput(s.Rho, s.Eta, s.Q, s.KMax, Math.Max(lmax, 20) * 2, FSharpOption<double>.None, 4.0, Accuracy.Default);
-        var p = Api.predict(input);
-        Console.WriteLine($"C_ℓ^sub/C_1^sub at ΩT = {F(e.Times[last], "F1")} ({e.Count} realisations, jackknife errors) next to the " +
-                          $"mixing matrix (ΩΔT = 4(Ωτ_s)^1/3 = {F(p.OmegaDT, "F2")}, ℓ_max = {input.Lmax}); ⟨cos α⟩ = {F(e.CosAlpha, "F3")}:");
+        Api.Prediction? p = null;
+        try { p = Api.predict(input); }
+        catch (InputError outside) { Console.WriteLine($"(no mixing-matrix prediction for this study: {outside.Message})"); }
+        Console.WriteLine($"C_ℓ^sub/C_1^sub at ΩT = {F(e.Times[last], "F1")} ({e.Count} realisations, jackknife errors)" +
+                          (p is null ? "" : $" next to the mixing matrix (ΩΔT = 4(Ωτ_s)^1/3 = {F(p.OmegaDT, "F2")}, ℓ_max = {input.Lmax})") +
+                          $"; ⟨cos α⟩ = {F(e.CosAlpha, "F3")}:");
         Console.WriteLine($"{"ℓ",4} {"simulated",11} {"± err",10} {"predicted",11}");
         for (var l = 1; l <= Math.Min(lmax, 12); l++)
-            Console.WriteLine($"{l,4} {F(e.Ratio[last][l], "0.000e+00"),11} {F(e.RatioErr[last][l], "0.0e+00"),10} {F(p.ClOverC1[l], "0.000e+00"),11}");
+            Console.WriteLine($"{l,4} {F(e.Ratio[last][l], "0.000e+00"),11} {F(e.RatioErr[last][l], "0.0e+00"),10} {(p is null ? "–" : F(p.ClOverC1[l], "0.000e+00")),11}");
     }
 }
 

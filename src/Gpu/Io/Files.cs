@@ -8,7 +8,10 @@ namespace SkyMix.Io;
 /// </summary>
 public static class Files
 {
-    /// <summary>Fails with an <see cref="InputError"/> unless <paramref name="path"/> can be created as a file.</summary>
+    /// <summary>
+    /// Fails with an <see cref="InputError"/> unless <paramref name="path"/> can be created as a file: its
+    /// folder exists and takes a new file (a probe is created and removed). Called before long computations.
+    /// </summary>
     public static void CheckWritable(string? path, string what)
     {
         if (path is null) return;
@@ -18,12 +21,36 @@ public static class Files
         var dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir))
             throw new InputError($"cannot write {what} {path}: folder {dir} does not exist");
+        Probe(dir, $"cannot write {what} {path}");
+    }
+
+    /// <summary>Creates the folder <paramref name="dir"/> if needed and checks that it takes new files.</summary>
+    public static void CheckFolder(string dir, string what)
+    {
+        if (File.Exists(dir)) throw new InputError($"{what} {dir} is a file; give a folder");
+        try { Directory.CreateDirectory(dir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new InputError($"cannot create {what} {dir} ({e.Message})"); }
+        Probe(dir, $"cannot write to {what} {dir}");
+    }
+
+    static void Probe(string dir, string what)
+    {
+        var probe = Path.Combine(dir, $".skymix-probe-{Environment.ProcessId}");
+        try
+        {
+            File.WriteAllBytes(probe, Array.Empty<byte>());
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputError($"{what} ({e.Message})");
+        }
     }
 
     /// <summary>Writes a file atomically through a stream.</summary>
     public static void Write(string path, Action<Stream> body)
     {
-        CheckWritable(path, "file");
         var full = Path.GetFullPath(path);
         var tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
         try

@@ -18,6 +18,9 @@ public static class Fits
 {
     const int Block = 2880;
 
+    /// <summary>healpy's UNSEEN, the value of masked pixels (float32 and float64 spellings).</summary>
+    const double Unseen = -1.6375e30;
+
     static string Card(string key, string value, string comment = "")
     {
         var card = $"{key,-8}= {value,20}" + (comment.Length > 0 ? $" / {comment}" : "");
@@ -117,11 +120,27 @@ public static class Fits
     {
         var t = tform.Trim();
         var digits = new string(t.TakeWhile(char.IsDigit).ToArray());
-        var count = digits.Length == 0 ? 1 : int.Parse(digits, CultureInfo.InvariantCulture);
+        var count = 1;
+        if (digits.Length > 0 && !(int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out count) && count >= 1))
+            throw new InputError($"{file}: column format '{tform}' has an impossible repeat count");
         var type = t.Length > digits.Length ? t[digits.Length] : '?';
         var size = type switch { 'D' => 8, 'E' => 4, 'K' => 8, 'J' => 4, 'I' => 2, 'B' => 1, 'L' => 1, 'A' => 1, _ => -1 };
         if (size < 0) throw new InputError($"{file}: column format '{tform}' is not supported");
         return (size, count, type);
+    }
+
+    /// <summary>Whether a file is FITS (plain or gzipped) rather than CSV, judged by its first bytes.</summary>
+    public static bool Looks(string file)
+    {
+        if (!File.Exists(file)) return file.EndsWith(".fits", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".fits.gz", StringComparison.OrdinalIgnoreCase);
+        try
+        {
+            using var f = File.OpenRead(file);
+            var head = new byte[9];
+            var n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            return (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) || (n == 9 && Encoding.ASCII.GetString(head) == "SIMPLE  =");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputError($"{file}: cannot read ({e.Message})"); }
     }
 
     /// <summary>Reads a HEALPix FITS map (first column) into RING order; an <see cref="InputError"/> names what is wrong.</summary>
@@ -147,8 +166,16 @@ public static class Fits
         if (b.Length < Block || Encoding.ASCII.GetString(b, 0, 9) != "SIMPLE  =") throw new InputError($"{file}: not a FITS file (no SIMPLE card)");
         var (primary, offset) = ReadHeader(b, 0, file);
         var naxis = Number(primary, "NAXIS", file);
-        long skip = naxis == 0 ? 0 : Enumerable.Range(1, (int)Math.Min(naxis, 9)).Aggregate(Math.Abs(Number(primary, "BITPIX", file)) / 8,
-            (acc, i) => acc * Number(primary, $"NAXIS{i}", file));
+        if (naxis is < 0 or > 999) throw new InputError($"{file}: NAXIS = {naxis}; the standard allows 0 … 999");
+        // the primary array (healpy writes none) is skipped; every size is bounded by the file's length
+        long skip = naxis == 0 ? 0 : Math.Abs(Number(primary, "BITPIX", file)) / 8;
+        for (var i = 1; i <= naxis && skip > 0; i++)
+        {
+            var n = Number(primary, $"NAXIS{i}", file);
+            if (n < 0 || n > b.Length) throw new InputError($"{file}: NAXIS{i} = {n} does not fit a file of {b.Length} bytes");
+            skip *= n;
+            if (skip > b.Length) throw new InputError($"{file}: truncated: the primary array needs {skip} bytes, the file has {b.Length}");
+        }
         offset += (skip + Block - 1) / Block * Block;
         if (offset >= b.Length) throw new InputError($"{file}: no extension after the primary header; healpy maps live in a BINTABLE extension");
         var (h, data) = ReadHeader(b, offset, file);
@@ -160,7 +187,7 @@ public static class Fits
         if (!h.TryGetValue("TFORM1", out var tform)) throw new InputError($"{file}: the table has no TFORM1");
         var (size, count, type) = Form(tform, file);
         if (type is not ('D' or 'E')) throw new InputError($"{file}: column 1 has format '{tform}'; only float32 (E) and float64 (D) maps are read");
-        if (rowBytes < (long)size * count || rows < 1 || rows > int.MaxValue / Math.Max(1, count))
+        if (rowBytes < (long)size * count || rowBytes > b.Length || rows < 1 || rows > int.MaxValue / count)
             throw new InputError($"{file}: NAXIS1 = {rowBytes}, NAXIS2 = {rows} do not fit column format '{tform}'");
         if (data + rowBytes * rows > b.Length) throw new InputError($"{file}: truncated: the table needs {rowBytes * rows} data bytes, the file has {b.Length - data}");
         var npix = rows * count;
@@ -173,7 +200,9 @@ public static class Fits
             {
                 var at = (int)(data + r * rowBytes + (long)k * size);
                 var v = size == 8 ? BinaryPrimitives.ReadDoubleBigEndian(b.AsSpan(at)) : BinaryPrimitives.ReadSingleBigEndian(b.AsSpan(at));
-                if (!double.IsFinite(v)) throw new InputError($"{file}: pixel {r * count + k} is {v}; only finite values are allowed (masked maps are not supported)");
+                var masked = size == 8 ? v == Unseen : (float)v == (float)Unseen;
+                if (!double.IsFinite(v) || masked)
+                    throw new InputError($"{file}: pixel {r * count + k} is {(masked ? "UNSEEN (masked)" : v)}; only finite values of full-sky maps are read (masked maps are not supported)");
                 values[r * count + k] = v;
             }
         var ordering = h.TryGetValue("ORDERING", out var o) ? o : "RING";

@@ -14,6 +14,26 @@ public static class Json
             body(w);
         });
 
+    /// <summary>
+    /// Reads a JSON file through <paramref name="read"/>; a missing, unreadable or malformed file, a missing
+    /// key, a value of the wrong kind or out of range is an <see cref="InputError"/> naming the file.
+    /// </summary>
+    public static T Read<T>(string file, string what, Func<JsonElement, T> read)
+    {
+        if (!File.Exists(file)) throw new InputError($"{file}: no such file");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+            return read(doc.RootElement);
+        }
+        catch (InputError e) { throw new InputError($"{file}: {e.Message}"); }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException
+                                      or OverflowException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            throw new InputError($"{file}: not {what}, or damaged ({e.Message.Split('\n')[0].TrimEnd('.')})");
+        }
+    }
+
     /// <summary>A finite number, or an exception naming the field.</summary>
     public static void Number(this Utf8JsonWriter w, string name, double value)
     {

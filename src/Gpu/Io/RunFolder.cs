@@ -39,12 +39,54 @@ public static class RunFolder
             .ToArray();
     }
 
-    /// <summary>Removes folders of realisations that were interrupted (temporary names).</summary>
+    /// <summary>Creates a run folder (and its realizations/); an <see cref="InputError"/> when that is impossible.</summary>
+    public static void Create(string dir)
+    {
+        Files.CheckFolder(dir, "the run folder");
+        Directory.CreateDirectory(Path.Combine(dir, "realizations"));
+    }
+
+    /// <summary>
+    /// Holds DIR/.lock exclusively while a process writes the folder (released by the OS even on a kill), so
+    /// two runs on one folder are refused instead of interleaving.
+    /// </summary>
+    public static IDisposable Lock(string dir)
+    {
+        try { return new FileStream(Path.Combine(dir, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose); }
+        catch (IOException)
+        {
+            throw new InputError($"another skymix process is writing to {dir}; wait for it or give another --out");
+        }
+    }
+
+    /// <summary>Removes what an interrupted or killed run left: realisation folders and files under temporary names.</summary>
     public static void CleanInterrupted(string dir)
     {
         var root = Path.Combine(dir, "realizations");
-        if (!Directory.Exists(root)) return;
-        foreach (var d in Directory.GetDirectories(root, ".tmp-*")) Directory.Delete(d, recursive: true);
+        if (Directory.Exists(root))
+            foreach (var d in Directory.GetDirectories(root, ".tmp-*")) Directory.Delete(d, recursive: true);
+        foreach (var f in Directory.GetFiles(dir, ".*.tmp")) File.Delete(f);
+    }
+
+    /// <summary>Copies a finished realisation folder from one run folder to another (atomically).</summary>
+    public static void CopyRealization(string from, string to, int r)
+    {
+        var source = RealizationDir(from, r);
+        var final = RealizationDir(to, r);
+        var tmp = Path.Combine(to, "realizations", $".tmp-{r:D4}-{Environment.ProcessId}");
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        Directory.CreateDirectory(tmp);
+        try
+        {
+            foreach (var f in Directory.GetFiles(source)) File.Copy(f, Path.Combine(tmp, Path.GetFileName(f)));
+            if (Directory.Exists(final)) Directory.Delete(final, true);
+            Directory.Move(tmp, final);
+        }
+        catch
+        {
+            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+            throw;
+        }
     }
 
     static string N(double v) => Csv.Num(double.IsFinite(v) ? v : throw new InvalidOperationException($"non-finite result {v}; nothing written"));
@@ -111,35 +153,47 @@ public static class RunFolder
         }
     }
 
-    /// <summary>Reads a finished realisation back (all but the maps).</summary>
-    public static RealizationResult ReadRealization(string dir, int index)
+    /// <summary>The seed recorded in a finished realisation's realization.json.</summary>
+    public static ulong ReadSeed(string dir, int index) =>
+        Json.Read(Path.Combine(RealizationDir(dir, index), "realization.json"), "a SkyMix realization.json",
+                  root => ulong.Parse(root.GetProperty("seed").GetString()!, NumberStyles.None, CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Reads a finished realisation of the study s back (all but the maps); files that disagree with each
+    /// other or with s are an <see cref="InputError"/> saying which realisation is damaged.
+    /// </summary>
+    public static RealizationResult ReadRealization(string dir, int index, RunSettings s)
     {
         var folder = RealizationDir(dir, index);
+        var damaged = $"{folder} is damaged (delete the folder and rerun: the run resumes and recomputes it)";
         var cl = Table.Read(Path.Combine(folder, "cl.csv"), "T", "l", "cl_num", "noise", "cl_sub", "noise_eq7");
         var diff = Table.Read(Path.Combine(folder, "diffusion.csv"), "T", "dz2", "kzz", "dx2", "dy2");
         var dip = Table.Read(Path.Combine(folder, "dipole.csv"), "realization", "T", "phix", "phiy", "phiz", "c1", "cos_alpha");
+        var nt = s.Times.Length;
+        var nl = 3 * s.Nside;
+        if (diff.Rows != nt || dip.Rows != nt || cl.Rows != nt * nl)
+            throw new InputError($"{damaged}: expected {nt} times and {nl} multipoles, found {diff.Rows}, {dip.Rows} and {cl.Rows} rows");
         var times = diff.Column("T");
-        var nt = times.Length;
-        if (cl.Rows % nt != 0 || dip.Rows != nt)
-            throw new InputError($"{folder}: the files disagree on the number of times; the realisation is damaged (delete it to rerun)");
-        var nl = cl.Rows / nt;
         var clNum = cl.Column("cl_num");
         var noise = cl.Column("noise");
         var noise7 = cl.Column("noise_eq7");
-        using var meta = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "realization.json")));
-        var root = meta.RootElement;
+        var (seed, localField, cosAlpha) = Json.Read(Path.Combine(folder, "realization.json"), "a SkyMix realization.json", root => (
+            ulong.Parse(root.GetProperty("seed").GetString()!, NumberStyles.None, CultureInfo.InvariantCulture),
+            root.GetProperty("local_mean_field_B_over_B0").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
+            root.GetProperty("cos_alpha").GetDouble()));
+        if (localField.Length != 3) throw new InputError($"{damaged}: the local mean field has {localField.Length} components");
         return new RealizationResult
         {
             Index = index,
-            Seed = ulong.Parse(root.GetProperty("seed").GetString()!, CultureInfo.InvariantCulture),
+            Seed = seed,
             Times = times,
             Cl = Enumerable.Range(0, nt).Select(t => clNum[(t * nl)..((t + 1) * nl)]).ToArray(),
             Noise = Enumerable.Range(0, nt).Select(t => noise[t * nl]).ToArray(),
             NoiseEq7 = Enumerable.Range(0, nt).Select(t => noise7[t * nl]).ToArray(),
             Phi = Enumerable.Range(0, nt).Select(t => new[] { dip.Column("phix")[t], dip.Column("phiy")[t], dip.Column("phiz")[t] }).ToArray(),
             Displacement2 = Enumerable.Range(0, nt).Select(t => new[] { diff.Column("dx2")[t], diff.Column("dy2")[t], diff.Column("dz2")[t] }).ToArray(),
-            LocalField = root.GetProperty("local_mean_field_B_over_B0").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
-            CosAlpha = root.GetProperty("cos_alpha").GetDouble(),
+            LocalField = localField,
+            CosAlpha = cosAlpha,
         };
     }
 
@@ -187,9 +241,12 @@ public sealed class Table
     public static Table Read(string file, params string[] required)
     {
         if (!File.Exists(file)) throw new InputError($"{file}: no such file");
-        var lines = File.ReadAllLines(file);
+        string[] lines;
+        try { lines = File.ReadAllLines(file); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputError($"{file}: cannot read ({e.Message})"); }
         if (lines.Length == 0) throw new InputError($"{file}: empty file");
         var header = lines[0].Split(',');
+        if (header.Distinct().Count() != header.Length) throw new InputError($"{file}:1: a column name appears twice (header: {lines[0]})");
         foreach (var r in required)
             if (!header.Contains(r)) throw new InputError($"{file}:1: no column '{r}' (header: {lines[0]})");
         var data = header.ToDictionary(h => h, _ => new List<double>());

@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SkyMix.Gpu;
+using SkyMix.Theory;
+
+namespace SkyMix.Io;
+
+/// <summary>
+/// run.json, the record of a run folder (README "File formats"): program, version and git commit, the
+/// settings (every input and the seed), derived quantities in theory and physical units, the field's grid
+/// layout, every realisation's seed, and under "execution" the device, thread count, shard, the folders a
+/// merge combined, the number of finished realisations and timings.
+/// </summary>
+public static class RunJson
+{
+    /// <summary>The settings as the JSON object stored under "settings" in run.json.</summary>
+    public static void WriteSettings(Utf8JsonWriter w, RunSettings s)
+    {
+        w.WriteStartObject("settings");
+        w.Number("rho", s.Rho);
+        if (s.RigidityVolts is double r) w.Number("rigidity_V", r); else w.WriteNull("rigidity_V");
+        w.Number("B_rms_uG", s.BrmsMicroGauss);
+        w.Number("L_c_pc", s.LcParsec);
+        w.Number("eta", s.Eta);
+        w.Number("q", s.Q);
+        w.Number("k_max_Omega", s.KMax);
+        w.WriteNumber("nside", s.Nside);
+        w.WriteNumber("realizations", s.Realizations);
+        w.WriteString("seed", s.Seed.ToString(CultureInfo.InvariantCulture));
+        w.Numbers("times_requested", s.Times);
+        w.Number("step_fraction_gyro_period", s.StepGyro);
+        w.Number("step_fraction_lambda_min", s.StepLambda);
+        w.Numbers("gradient_direction", s.Gradient);
+        w.WriteNumber("memory_bytes", s.MemoryBytes);
+        w.WriteBoolean("maps", s.Maps);
+        w.WriteEndObject();
+    }
+
+    /// <summary>Reads the "settings" object of a run.json back (JSON errors propagate; see <see cref="Read"/>).</summary>
+    public static RunSettings ReadSettings(JsonElement e)
+    {
+        double D(string n) => e.GetProperty(n).GetDouble();
+        double[] A(string n) => e.GetProperty(n).EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        return new RunSettings
+        {
+            Rho = D("rho"),
+            RigidityVolts = e.GetProperty("rigidity_V").ValueKind == JsonValueKind.Null ? null : D("rigidity_V"),
+            BrmsMicroGauss = D("B_rms_uG"),
+            LcParsec = D("L_c_pc"),
+            Eta = D("eta"),
+            Q = D("q"),
+            KMax = D("k_max_Omega"),
+            Nside = e.GetProperty("nside").GetInt32(),
+            Realizations = e.GetProperty("realizations").GetInt32(),
+            Seed = ulong.Parse(e.GetProperty("seed").GetString()!, NumberStyles.None, CultureInfo.InvariantCulture),
+            Times = A("times_requested"),
+            StepGyro = D("step_fraction_gyro_period"),
+            StepLambda = D("step_fraction_lambda_min"),
+            Gradient = A("gradient_direction"),
+            MemoryBytes = e.GetProperty("memory_bytes").GetInt64(),
+            Maps = !e.TryGetProperty("maps", out var m) || m.GetBoolean(),
+        };
+    }
+
+    /// <summary>Reads a run.json file; any problem is an <see cref="InputError"/> naming the file.</summary>
+    public static RunRecord Read(string file) =>
+        Json.Read(file, "a SkyMix run.json", root =>
+        {
+            var s = ReadSettings(root.GetProperty("settings"));
+            s.Validate();
+            var x = root.GetProperty("execution");
+            var shard = new Shard(x.GetProperty("shard_index").GetInt32(), x.GetProperty("shard_count").GetInt32());
+            if (shard.Count < 1 || shard.Index < 0 || shard.Index >= shard.Count)
+                throw new FormatException($"shard {shard} is not a shard");
+            return new RunRecord(s, new Execution(
+                x.GetProperty("device").GetString()!,
+                x.GetProperty("threads").GetInt32(),
+                shard,
+                x.GetProperty("merged_from").EnumerateArray().Select(d => d.GetString()!).ToArray(),
+                x.GetProperty("finished_realizations").GetInt32(),
+                x.GetProperty("seconds").GetDouble(),
+                x.GetProperty("particle_steps_per_second").GetDouble()));
+        });
+
+    /// <summary>The run.json of a run folder; an <see cref="InputError"/> if it has none or it is damaged.</summary>
+    public static RunRecord Open(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new InputError($"{dir}: no such folder");
+        var file = Path.Combine(dir, "run.json");
+        if (!File.Exists(file)) throw new InputError($"{dir} is not a SkyMix run folder (no run.json)");
+        return Read(file);
+    }
+
+    /// <summary>The settings in a canonical text form: equal strings, equal studies.</summary>
+    public static string Canonical(RunSettings s)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            WriteSettings(w, s);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    /// <summary>The first setting in which two studies differ, as "name: a ≠ b" (null when equal).</summary>
+    public static string? Difference(RunSettings a, RunSettings b)
+    {
+        using var da = JsonDocument.Parse(Canonical(a));
+        using var db = JsonDocument.Parse(Canonical(b));
+        foreach (var p in da.RootElement.GetProperty("settings").EnumerateObject())
+        {
+            var other = db.RootElement.GetProperty("settings").GetProperty(p.Name).GetRawText();
+            if (p.Value.GetRawText() != other) return $"{p.Name}: {p.Value.GetRawText()} ≠ {other}";
+        }
+        return null;
+    }
+
+    /// <summary>Writes DIR/run.json (atomically).</summary>
+    public static void Write(string dir, RunSettings s, string version, Execution x) =>
+        Json.Write(Path.Combine(dir, "run.json"), w =>
+        {
+            var spectrum = s.Spectrum();
+            var kzz = Qlt.kzz(spectrum);
+            w.WriteStartObject();
+            w.WriteString("program", "skymix simulate");
+            w.WriteString("version", version);
+            w.WriteString("git_commit", version.Contains('+') ? version[(version.IndexOf('+') + 1)..] : "unknown");
+            WriteSettings(w, s);
+            w.WriteStartObject("derived");
+            w.WriteString("units", "c = 1, time 1/Omega, length c/Omega; Omega = gyrofrequency in B0 = B_rms sqrt(1-eta)");
+            if (s.RigidityVolts is double r)
+            {
+                var rg = Units.gyroradiusPc(r, s.BrmsMicroGauss);
+                w.Number("r_g_pc", rg);
+                w.Number("Omega_per_s", Units.omegaPerSecond(rg, s.Eta));
+            }
+            w.Number("k_min_Omega", spectrum.KMin);
+            w.Number("A", spectrum.A);
+            w.Number("K_zz_QLT", kzz);
+            w.Number("Omega_tau_s_QLT", 3 * kzz);
+            w.Number("L_c_over_c_Omega", s.LcTheory);
+            w.Number("dt_Omega", s.Dt);
+            w.Numbers("times", s.StepCounts().Select(c => c * s.Dt));
+            w.WriteEndObject();
+            w.WriteStartArray("grids");
+            foreach (var b in SlabField.Layout(spectrum, s.MemoryBytes))
+            {
+                w.WriteStartObject();
+                w.Number("k_lo", b.KLo);
+                w.Number("k_hi", b.KHi);
+                w.WriteNumber("points", b.N);
+                w.Number("spacing", b.Spacing);
+                w.Number("period", b.Period);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteString("field_interpolation", "cubic Catmull-Rom, float32 table");
+            w.WriteString("noise_estimator", "self-consistent plateau (physics.md 5); noise_eq7 column: eq. 7 with the measured <(dr.g)^2>");
+            w.WriteString("map", "f/fbar - 1 = (r(t0)-r_obs).g + 3 K_zz(QLT) g_z u_z for a unit gradient g; pixels = momentum direction p");
+            w.WriteStartArray("realization_seeds");
+            for (var i = 0; i < s.Realizations; i++) w.WriteStringValue(Rng.Derive(s.Seed, (ulong)i).ToString(CultureInfo.InvariantCulture));
+            w.WriteEndArray();
+            w.WriteStartObject("execution");
+            w.WriteString("device", x.Device);
+            w.WriteNumber("threads", x.Threads);
+            w.WriteNumber("shard_index", x.Shard.Index);
+            w.WriteNumber("shard_count", x.Shard.Count);
+            w.WriteStartArray("merged_from");
+            foreach (var p in x.MergedFrom) w.WriteStringValue(p);
+            w.WriteEndArray();
+            w.WriteNumber("finished_realizations", x.Finished);
+            w.Number("seconds", x.Seconds);
+            w.Number("particle_steps_per_second", x.StepsPerSecond);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+}
