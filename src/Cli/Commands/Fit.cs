@@ -125,11 +125,11 @@ public static class Fit
         Files.WriteText(Path.Combine(dir, "fit.csv"), w =>
         {
             w.WriteLine("rho,rigidity_V,omega_tau_s_qlt,omega_tau_s_sim,omega_tau_s_sim_err,T,l_fit,omega_dt,omega_dt_lower,omega_dt_upper," +
-                        "omega_dt_jackknife,chi2,dof,c1_sub,c1_sub_err,c1_qlt,c1_mat,cos_alpha,cos_alpha_err,realizations");
+                        "omega_dt_jackknife,chi2,dof,at_edge,c1_sub,c1_sub_err,c1_qlt,c1_mat,cos_alpha,cos_alpha_err,realizations");
             foreach (var f in fits)
                 w.WriteLine(string.Join(",", N(f.Settings.Rho), f.Settings.RigidityVolts is double r ? N(r) : "", N(f.OmegaTauSQlt), N(f.OmegaTauSSim),
                     N(f.OmegaTauSSimErr), N(f.Time), f.Fit.LFit, N(f.Fit.OmegaDT), N(f.Fit.Lower), N(f.Fit.Upper), N(f.JackknifeSigma),
-                    N(f.Fit.ChiSquare), f.Fit.Dof, N(f.C1Sub), N(f.C1SubErr), N(f.C1Qlt), N(f.C1Mat), N(f.CosAlpha), N(f.CosAlphaErr), f.Realizations));
+                    N(f.Fit.ChiSquare), f.Fit.Dof, f.Fit.AtEdge ? "True" : "False", N(f.C1Sub), N(f.C1SubErr), N(f.C1Qlt), N(f.C1Mat), N(f.CosAlpha), N(f.CosAlphaErr), f.Realizations));
         });
         Json.Write(Path.Combine(dir, "fit.json"), w =>
         {
