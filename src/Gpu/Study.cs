@@ -45,6 +45,7 @@ public static class Study
         s.Validate();
         if (shard.Count > s.Realizations)
             throw new InputError($"--shard {shard}: {s.Realizations} realisations cannot be split into {shard.Count} shards; use at most {s.Realizations}");
+        var bands = SlabField.Layout(s.Spectrum(), s.MemoryBytes); // refuses a memory budget too small, before any file
         RunFolder.Create(dir);
         using var lease = RunFolder.Lock(dir);
         if (File.Exists(Path.Combine(dir, "run.json")))
@@ -72,7 +73,7 @@ public static class Study
         RunJson.Write(dir, s, version, Now());
         foreach (var (r, k) in todo.Select((r, k) => (r, k)))
         {
-            var result = Backtrack.Realization(s, SlabField.Layout(s.Spectrum(), s.MemoryBytes), pusher, r, done =>
+            var result = Backtrack.Realization(s, bands, pusher, r, done =>
             {
                 var total = stepsDone + done;
                 var rate = total / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
@@ -124,9 +125,6 @@ public static class Study
             {
                 if (i >= s.Realizations) throw new InputError($"{RunFolder.RealizationDir(p, i)}: the study has only {s.Realizations} realisations");
                 if (owner.TryGetValue(i, out var other)) throw new InputError($"realisation {i} is in both {other} and {p}; merge each realisation once");
-                var seed = RunFolder.ReadSeed(p, i);
-                var expected = Rng.Derive(s.Seed, (ulong)i);
-                if (seed != expected) throw new InputError($"{RunFolder.RealizationDir(p, i)} has seed {seed}, not {expected} of this study; it belongs to another study");
                 owner[i] = p;
             }
         var missing = Enumerable.Range(0, s.Realizations).Where(i => !owner.ContainsKey(i)).ToList();
@@ -139,13 +137,17 @@ public static class Study
             throw new InputError($"realisation{(missing.Count > 1 ? "s" : "")} {string.Join(",", missing.Take(20))}{(missing.Count > 20 ? ",…" : "")} " +
                                  $"of {s.Realizations} {(missing.Count > 1 ? "are" : "is")} missing from the folders given{hint}");
         }
+        // every realisation is read (and so checked) before anything is written
+        var results = Enumerable.Range(0, s.Realizations).Select(i => RunFolder.ReadRealization(owner[i], i, s)).ToList();
+        foreach (var r in results)
+            if (r.Seed != Rng.Derive(s.Seed, (ulong)r.Index))
+                throw new InputError($"{RunFolder.RealizationDir(owner[r.Index], r.Index)} has seed {r.Seed}, not {Rng.Derive(s.Seed, (ulong)r.Index)} of this study; it belongs to another study");
         RunFolder.Create(dir);
         using var lease = RunFolder.Lock(dir);
         if (File.Exists(Path.Combine(dir, "run.json")) && RunJson.Difference(RunJson.Open(dir).Settings, s) is string diff)
             throw new InputError($"--out {dir} holds a run with other settings ({diff}); give a new folder");
         RunFolder.CleanInterrupted(dir);
         foreach (var (i, p) in owner.OrderBy(kv => kv.Key)) RunFolder.CopyRealization(p, dir, i);
-        var results = Enumerable.Range(0, s.Realizations).Select(i => RunFolder.ReadRealization(dir, i, s)).ToList();
         var ensemble = Ensemble.Of(results);
         RunFolder.WriteEnsemble(dir, ensemble, results);
         var xs = records.Select(r => r.Execution).ToList();

@@ -7,30 +7,34 @@ open Expecto
 
 type Result = { Code: int; Out: string; Err: string }
 
-/// Runs ./skymix with the arguments and extra environment variables, in the given working folder.
-let runWith (env: (string * string) list) (dir: string) (args: string list) : Result =
-    let psi = ProcessStartInfo(Path.Combine(Reference.repoRoot, "skymix"))
+/// A process of program with the arguments, in the folder, its output redirected (not started).
+let private info (program: string) (env: (string * string) list) (dir: string) (args: string list) =
+    let psi = ProcessStartInfo(program)
     for k, v in env do psi.Environment.[k] <- v
     for a in args do psi.ArgumentList.Add a
     psi.WorkingDirectory <- dir
     psi.RedirectStandardOutput <- true
     psi.RedirectStandardError <- true
+    psi
+
+/// Runs the process to its end; its exit code and output.
+let private complete (psi: ProcessStartInfo) : Result =
     use p = Process.Start psi
     let out = p.StandardOutput.ReadToEndAsync()
     let err = p.StandardError.ReadToEndAsync()
     p.WaitForExit()
     { Code = p.ExitCode; Out = out.Result; Err = err.Result }
 
+let private skymix = Path.Combine(Reference.repoRoot, "skymix")
+
+/// Runs ./skymix with the arguments and extra environment variables, in the given working folder.
+let runWith (env: (string * string) list) (dir: string) (args: string list) : Result = complete (info skymix env dir args)
+
 let runIn (dir: string) (args: string list) = runWith [] dir args
 
 /// Starts ./skymix without waiting (output discarded); the process is skymix itself (the wrapper execs it).
 let start (args: string list) : Process =
-    let psi = ProcessStartInfo(Path.Combine(Reference.repoRoot, "skymix"))
-    for a in args do psi.ArgumentList.Add a
-    psi.WorkingDirectory <- Reference.repoRoot
-    psi.RedirectStandardOutput <- true
-    psi.RedirectStandardError <- true
-    let p = Process.Start psi
+    let p = Process.Start(info skymix [] Reference.repoRoot args)
     p.OutputDataReceived.Add ignore
     p.ErrorDataReceived.Add ignore
     p.BeginOutputReadLine()
@@ -38,16 +42,7 @@ let start (args: string list) : Process =
     p
 
 /// Runs a program (not skymix) and returns its exit code and output.
-let exec (program: string) (args: string list) : Result =
-    let psi = ProcessStartInfo(program)
-    for a in args do psi.ArgumentList.Add a
-    psi.RedirectStandardOutput <- true
-    psi.RedirectStandardError <- true
-    use p = Process.Start psi
-    let out = p.StandardOutput.ReadToEndAsync()
-    let err = p.StandardError.ReadToEndAsync()
-    p.WaitForExit()
-    { Code = p.ExitCode; Out = out.Result; Err = err.Result }
+let exec (program: string) (args: string list) : Result = complete (info program [] Reference.repoRoot args)
 
 let run (args: string list) = runIn Reference.repoRoot args
 

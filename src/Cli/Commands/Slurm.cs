@@ -43,7 +43,7 @@ public static class Slurm
             string.Concat(common.Select(l => l + "\n")) +
             $"set -euo pipefail\n{skymix}" +
             $"i=\"${{SLURM_ARRAY_TASK_ID:?run this script with sbatch --array or set SLURM_ARRAY_TASK_ID}}\"\n" +
-            $"exec \"${{skymix[@]}}\" simulate {string.Join(" ", o.SimulateArgs.Select(Sh))} --shard \"$i/{n}\" --out {Sh(Path.Combine(study, "shards"))}/\"$i\"{threads}\n");
+            $"exec \"${{skymix[@]}}\" simulate {string.Join(" ", Absolute(o.SimulateArgs).Select(Sh))} --shard \"$i/{n}\" --out {Sh(Path.Combine(study, "shards"))}/\"$i\"{threads}\n");
         Write(Path.Combine(scripts, "merge.sbatch"),
             $"#!/bin/bash\n# Combines the {n} shards of {name} into {study} (skymix merge checks that none is missing).\n" +
             $"#SBATCH --job-name={name}-merge\n#SBATCH --output={Path.Combine(scripts, "logs", "merge-%j.log")}\n" +
@@ -94,6 +94,10 @@ public static class Slurm
             ? new[] { process, typeof(Program).Assembly.Location }
             : new[] { process };
     }
+
+    /// <summary>The simulate options with a --from file made absolute (the tasks may start elsewhere).</summary>
+    static IEnumerable<string> Absolute(string[] args) =>
+        args.Select((a, i) => i > 0 && args[i - 1] == "--from" ? Path.GetFullPath(a) : a);
 
     /// <summary>A word quoted for bash.</summary>
     static string Sh(string word) => "'" + word.Replace("'", "'\"'\"'") + "'";

@@ -153,11 +153,6 @@ public static class RunFolder
         }
     }
 
-    /// <summary>The seed recorded in a finished realisation's realization.json.</summary>
-    public static ulong ReadSeed(string dir, int index) =>
-        Json.Read(Path.Combine(RealizationDir(dir, index), "realization.json"), "a SkyMix realization.json",
-                  root => ulong.Parse(root.GetProperty("seed").GetString()!, NumberStyles.None, CultureInfo.InvariantCulture));
-
     /// <summary>
     /// Reads a finished realisation of the study s back (all but the maps); files that disagree with each
     /// other or with s are an <see cref="InputError"/> saying which realisation is damaged.
