@@ -32,7 +32,9 @@ let private dot (a: Alm) (b: Alm) =
 let tests =
     testList "spherical-harmonic properties" [
         testPropertyWithConfig config "real FFT of any even length equals the direct sum Σ x_j e^{−2πijk/n}; backward ∘ forward = n·id" (
-            Prop.forAll (Arb.fromGen (Gen.zip (Gen.choose (1, 400)) (Gen.choose (0, 100000)))) (fun (half, seed) ->
+            // short lengths of every kind, and polar-ring lengths 4p with p a large prime (Bluestein's path)
+            let half = Gen.oneof [ Gen.choose (1, 400); Gen.elements [ 2 * 1021; 2 * 2039; 2 * 4093; 2 * 8191 ] ]
+            Prop.forAll (Arb.fromGen (Gen.zip half (Gen.choose (0, 100000)))) (fun (half, seed) ->
                 let n = 2 * half
                 let rng = Random seed
                 let x = Array.init n (fun _ -> rng.NextDouble() - 0.5)
@@ -43,16 +45,32 @@ let tests =
                 let direct k =
                     let mutable r, i = 0.0, 0.0
                     for j in 0 .. n - 1 do
-                        let a = -2.0 * Math.PI * float ((j * k) % n) / float n
+                        let a = -2.0 * Math.PI * float ((int64 j * int64 k) % int64 n) / float n
                         r <- r + x.[j] * cos a
                         i <- i + x.[j] * sin a
                     r, i
+                // every bin of short transforms, 24 random bins (and both ends) of long ones
+                let bins = if half <= 400 then [ 0 .. half ] else [ 0; half ] @ List.init 24 (fun _ -> rng.Next(1, half))
                 let forwardOk =
-                    Seq.forall (fun k -> let r, i = direct k in abs (re.[k] - r) + abs (im.[k] - i) < 1e-12 * norm * sqrt (float n)) [ 0 .. half ]
+                    Seq.forall (fun k -> let r, i = direct k in abs (re.[k] - r) + abs (im.[k] - i) < 1e-12 * norm * sqrt (float n)) bins
                 let back = Array.zeroCreate n
                 Fft.realBackward pl (ReadOnlySpan re) (ReadOnlySpan im) back 0
                 let backOk = Array.forall2 (fun b v -> abs (b - float n * v) < 1e-12 * float n * norm) back x
-                (forwardOk && backOk) |> Prop.classify (half % 2 = 1) "odd half-length (generic radix)"))
+                (forwardOk && backOk)
+                |> Prop.classify (half % 2 = 1) "odd half-length (generic radix)"
+                |> Prop.classify (half > 400) "long prime length (Bluestein)"))
+        testPropertyWithConfig { config with maxTest = 20 } "plans built together (sharing Bluestein's stages) transform exactly as plans built alone" (
+            let length = Gen.oneof [ Gen.choose (1, 600); Gen.elements [ 1021; 2039 ] ] |> Gen.map (fun h -> 2 * h)
+            Prop.forAll (Arb.fromGen (Gen.zip (Gen.arrayOfLength 6 length) (Gen.choose (0, 100000)))) (fun (lengths, seed) ->
+                let together = Fft.realPlans lengths
+                let rng = Random seed
+                Array.forall2 (fun (n: int) (shared: Fft.RealPlan) ->
+                    let x = Array.init n (fun _ -> rng.NextDouble() - 0.5)
+                    let transform pl =
+                        let re, im = Array.zeroCreate (n / 2 + 1), Array.zeroCreate (n / 2 + 1)
+                        Fft.realForward pl x 0 (Span re) (Span im)
+                        Array.append re im
+                    transform shared = transform (Fft.realPlan n)) lengths together))
         testPropertyWithConfig config "Unsöld (eqs. 33, 35): Σ|Y_ℓm|² = (2ℓ+1)/4π and Σm²|Y_ℓm|² = ℓ(ℓ+1)(2ℓ+1)sin²θ/8π, ℓ ≤ 300" (
             Prop.forAll (Arb.fromGen (Gen.zip (Gen.choose (0, 300)) theta)) (fun (l, th) ->
                 let lam = Sky.lambdas l th

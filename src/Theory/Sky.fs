@@ -1,6 +1,7 @@
 namespace SkyMix.Theory
 
 open System
+open System.Buffers
 open System.Collections.Generic
 open System.Runtime.Intrinsics
 open System.Threading.Tasks
@@ -21,12 +22,15 @@ type Alm =
 /// Algorithm (as libsharp/ducc0): one real FFT per ring gives its Fourier phases F_m; then, for each m,
 /// the normalised associated Legendre functions λ_ℓm(θ) = Y_ℓm(θ, 0) are run up in ℓ by
 ///   λ_ℓm = a_ℓm (cos θ λ_{ℓ−1,m} − λ_{ℓ−2,m}/a_{ℓ−1,m}),  a_ℓm = √((4ℓ²−1)/(ℓ²−m²)),
-/// for eight north/south ring pairs at once in two Vector256 (λ_ℓm(π−θ) = (−1)^{ℓ+m} λ_ℓm(θ)). Where
+/// carried in the rescaled form λ_ℓm = G_ℓ μ_ℓ, μ_ℓ = α_ℓ cos θ μ_{ℓ−1} + μ_{ℓ−2} (one multiplication and
+/// one FMA a step), for sixteen north/south ring pairs at once in four Vector256
+/// (λ_ℓm(π−θ) = (−1)^{ℓ+m} λ_ℓm(θ)). Rings with m > ℓmax sin θ + max(100, ℓmax/100) are skipped: there
+/// every λ_ℓm with ℓ ≤ ℓmax lies deep in its evanescent tail (libsharp's m limit). Where
 /// λ_mm = (−1)^m √((2m+1)/4π ∏(2k−1)/(2k)) sin^m θ underflows, each lane carries a 2^600 scale until
 /// the value grows into range. Cost O(N_rings ℓmax²) ∝ Npix^{3/2}; the m values are spread over all
 /// cores. map2alm with pixel weight w gives a_ℓm = w Σ_p f_p Y*_ℓm(p), which is healpy's anafast with
 /// iter = 0 for w = 4π/Npix; map2almIter adds healpy's Jacobi steps a += map2alm(f − alm2map(a)).
-/// Accuracy: agrees with healpy 1.16.1 to ~1e-13 relative on C_ℓ (tests, Nside 4 … 16).
+/// Accuracy: agrees with healpy 1.16.1 to ~1e-13 relative on C_ℓ (tests, Nside 4 … 128).
 [<RequireQualifiedAccess>]
 module Sky =
 
@@ -47,28 +51,37 @@ module Sky =
                    yield { North = rings.[i]; South = ValueNone }
                    yield { North = rings.[j]; South = ValueNone } |]
 
-    /// Recurrence coefficients for one m, index i = ℓ − m: A.[i] = a_ℓm and B.[i] = −a_ℓm/a_{ℓ−1,m},
-    /// so that λ_ℓ = A x λ_{ℓ−1} + B λ_{ℓ−2}.
-    type private MCoeffs = { A: float[]; B: float[] }
+    /// Recurrence coefficients for one m, index i = ℓ − m, in the rescaled form λ_ℓ = G_ℓ μ_ℓ with
+    /// μ_ℓ = α_ℓ x μ_{ℓ−1} + μ_{ℓ−2}: G_m = G_{m+1} = 1, G_ℓ = −(a_ℓm/a_{ℓ−1,m}) G_{ℓ−2}, α_ℓ = a_ℓm G_{ℓ−1}/G_ℓ
+    /// (|G| stays within 0.1 … 1.2 for ℓmax ≤ 8192).
+    type private MCoeffs = { Alpha: float[]; G: float[] }
 
-    /// One step of the λ recurrence: A x λ1 + B λ0. Only the FMA sits on the dependency chain.
+    /// One step of the μ recurrence: α x μ1 + μ0. Only the FMA sits on the dependency chain.
     let inline private next (c: MCoeffs) (i: int) (x: V) (l1: V) (l0: V) =
-        Vector256.FusedMultiplyAdd(Vector256.Create(c.A.[i]) * x, l1, Vector256.Create(c.B.[i]) * l0)
+        Vector256.FusedMultiplyAdd(Vector256.Create(c.Alpha.[i]) * x, l1, l0)
 
-    let private coefficients (lmax: int) =
-        Array.init (lmax + 1) (fun m ->
-            let n = lmax - m + 1
-            // padded so that the unrolled kernels may read two coefficients past ℓmax
-            let a = Array.zeroCreate (n + 4)
-            let b = Array.zeroCreate (n + 4)
-            for l in m + 1 .. lmax do
-                let l2 = float l * float l
-                a.[l - m] <- sqrt ((4.0 * l2 - 1.0) / (l2 - float m * float m))
-                b.[l - m] <- if l = m + 1 then 0.0 else -a.[l - m] / a.[l - 1 - m]
-            { A = a; B = b })
+    let private coefficients (lmax: int) (m: int) =
+        let n = lmax - m + 1
+        // padded so that the unrolled kernels may read three coefficients past ℓmax
+        let alpha = Array.zeroCreate (n + 4)
+        let g = Array.create (n + 4) 1.0
+        let mutable aPrev = 0.0
+        for l in m + 1 .. lmax do
+            let i = l - m
+            let l2 = float l * float l
+            let a = sqrt ((4.0 * l2 - 1.0) / (l2 - float m * float m))
+            if i >= 2 then g.[i] <- -(a / aPrev) * g.[i - 2]
+            alpha.[i] <- a * g.[i - 1] / g.[i]
+            aPrev <- a
+        { Alpha = alpha; G = g }
 
-    /// Four ring pairs processed together (lanes beyond the real pairs are empty: λ ≡ 0).
-    type private Group = { Cos: V; Live: V; Pairs: Pair[] }
+    /// libsharp's m limit of a ring: above it λ_ℓm(θ) is negligible for every ℓ ≤ ℓmax.
+    let private mLimit (lmax: int) (sinTheta: float) =
+        float lmax * sinTheta + max 100.0 (0.01 * float lmax)
+
+    /// Four ring pairs processed together (lanes beyond the real pairs are empty: λ ≡ 0); SinMax is the
+    /// largest sin θ of its rings (for the m limit).
+    type private Group = { Cos: V; Live: V; Pairs: Pair[]; SinMax: float }
 
     let private groupsOf (pairs: Pair[]) =
         pairs
@@ -78,7 +91,13 @@ module Sky =
             let live k = if k < ps.Length then 1.0 else 0.0
             { Cos = Vector256.Create(cosine 0, cosine 1, cosine 2, cosine 3)
               Live = Vector256.Create(live 0, live 1, live 2, live 3)
-              Pairs = ps })
+              Pairs = ps
+              SinMax = ps |> Array.map (fun p -> p.North.Sin) |> Array.max })
+
+    /// The groups that contribute at this m (index into groups).
+    let private activeGroups (groups: Group[]) (lmax: int) (m: int) =
+        [| for gi in 0 .. groups.Length - 1 do
+               if float m <= mLimit lmax groups.[gi].SinMax then yield gi |]
 
     let private rescaleAbove = Vector256.Create(Math.ScaleB(1.0, 300))
     let private shrink = Math.ScaleB(1.0, -600)
@@ -97,12 +116,14 @@ module Sky =
         Vector256.Create(f 0, f 1, f 2, f 3)
 
     /// λ_mm of every group and m in scaled form (mantissa in [2^-300, 2^300), scale ≤ 0), from the
-    /// recurrence λ_mm = −√((2m+1)/(2m)) sin θ λ_{m−1,m−1}, λ_00 = 1/√(4π); index m·ng + g.
-    type private Starts = { Mant: V[]; Scale: int[] }
+    /// recurrence λ_mm = −√((2m+1)/(2m)) sin θ λ_{m−1,m−1}, λ_00 = 1/√(4π); index g·(lmax+1) + m.
+    type private Starts = { Mant: V[]; Scale: int[]; Nm: int }
 
     let private startsOf (groups: Group[]) (lmax: int) : Starts =
         let ng = groups.Length
-        let st = { Mant = Array.zeroCreate ((lmax + 1) * ng); Scale = Array.zeroCreate (4 * (lmax + 1) * ng) }
+        let nm = lmax + 1
+        let st = { Mant = Array.zeroCreate (nm * ng); Scale = Array.zeroCreate (4 * nm * ng); Nm = nm }
+        let factor = Array.init (lmax + 1) (fun m -> if m = 0 then 1.0 else -sqrt (float (2 * m + 1) / float (2 * m)))
         Parallel.For(0, ng, fun gi ->
             let g = groups.[gi]
             let mant = Array.init 4 (fun k -> if k < g.Pairs.Length then 1.0 / sqrt (4.0 * Math.PI) else 0.0)
@@ -110,19 +131,19 @@ module Sky =
             for m in 0 .. lmax do
                 for k in 0 .. g.Pairs.Length - 1 do
                     if m > 0 then
-                        mant.[k] <- -mant.[k] * sqrt (float (2 * m + 1) / float (2 * m)) * g.Pairs.[k].North.Sin
+                        mant.[k] <- mant.[k] * factor.[m] * g.Pairs.[k].North.Sin
                         if abs mant.[k] < Math.ScaleB(1.0, -300) then
                             mant.[k] <- mant.[k] * Math.ScaleB(1.0, 600)
                             scale.[k] <- scale.[k] - 1
-                    st.Scale.[4 * (m * ng + gi) + k] <- scale.[k]
-                st.Mant.[m * ng + gi] <- Vector256.Create(mant.[0], mant.[1], mant.[2], mant.[3]))
+                    st.Scale.[4 * (gi * nm + m) + k] <- scale.[k]
+                st.Mant.[gi * nm + m] <- Vector256.Create(mant.[0], mant.[1], mant.[2], mant.[3]))
         |> ignore
         st
 
-    let private start (starts: Starts) (ng: int) (m: int) (gi: int) (c: MCoeffs) (g: Group) : Walk =
-        let scale = Array.sub starts.Scale (4 * (m * ng + gi)) 4
-        let l0 = starts.Mant.[m * ng + gi]
-        { L0 = l0; L1 = l0 * g.Cos * Vector256.Create(c.A.[1]); I = 0; Scale = scale; Mask = maskOf scale }
+    let private start (starts: Starts) (m: int) (gi: int) (c: MCoeffs) (g: Group) : Walk =
+        let scale = Array.sub starts.Scale (4 * (gi * starts.Nm + m)) 4
+        let l0 = starts.Mant.[gi * starts.Nm + m]
+        { L0 = l0; L1 = l0 * g.Cos * Vector256.Create(c.Alpha.[1]); I = 0; Scale = scale; Mask = maskOf scale }
 
     /// One step ℓ → ℓ+1 of the walk (coefficients are padded, so the last steps are harmless).
     let inline private step (c: MCoeffs) (x: V) (w: Walk) =
@@ -172,17 +193,17 @@ module Sky =
         let ring = { Cos = cos theta; Sin = sin theta; NPix = 1; Phi0 = 0.0; FirstPix = 0L }
         let groups = groupsOf [| { North = ring; South = ValueNone } |]
         let group = groups.[0]
-        let coeffs = coefficients lmax
         let starts = startsOf groups lmax
         let res = Array.zeroCreate (Alm.Size lmax)
         for m in 0 .. lmax do
             let n = lmax - m + 1
-            let w = start starts 1 m 0 coeffs.[m] group
+            let c = coefficients lmax m
+            let w = start starts m 0 c group
             let baseIdx = Alm.Index(lmax, m, m)
-            walkScaled coeffs.[m] group n w (fun i v -> res.[baseIdx + i] <- v.GetElement 0)
+            walkScaled c group n w (fun i v -> res.[baseIdx + i] <- c.G.[i] * v.GetElement 0)
             while w.I < n do
-                res.[baseIdx + w.I] <- w.L0.GetElement 0
-                step coeffs.[m] group.Cos w
+                res.[baseIdx + w.I] <- c.G.[w.I] * w.L0.GetElement 0
+                step c group.Cos w
         res
 
     let private parallelOverM (lmax: int) (body: int -> unit) =
@@ -192,14 +213,10 @@ module Sky =
             (fun m -> body m))
         |> ignore
 
-    /// Per-thread FFT plans, one per ring length.
-    let private planFor (plans: Dictionary<int, Fft.RealPlan>) (n: int) =
-        match plans.TryGetValue n with
-        | true, p -> p
-        | _ ->
-            let p = Fft.realPlan n
-            plans.[n] <- p
-            p
+    /// One FFT plan per distinct ring length, built in parallel and shared by all threads.
+    let private plansOf (rings: Ring[]) : IReadOnlyDictionary<int, Fft.RealPlan> =
+        let lengths = rings |> Array.map (fun r -> r.NPix) |> Array.distinct
+        Dictionary(Array.map2 (fun n p -> KeyValuePair(n, p)) lengths (Fft.realPlans lengths))
 
     /// e^{−imφ0}, m = 0 … lmax, by complex recurrence re-seeded exactly every 32 steps.
     let private rotation (phi0: float) (lmax: int) (re: float[]) (im: float[]) =
@@ -213,12 +230,12 @@ module Sky =
                 im.[m] <- re.[m - 1] * s1 + im.[m - 1] * c1
 
     /// Fourier phases of one ring: F_m = Σ_j f_j e^{−imφ_j} for m = 0 … lmax (aliased beyond n/2).
-    let private ringPhases plans (map: float[]) (r: Ring) (lmax: int) (re: Span<float>) (im: Span<float>) =
+    let private ringPhases (plans: IReadOnlyDictionary<int, Fft.RealPlan>) (map: float[]) (r: Ring) (lmax: int) (re: Span<float>) (im: Span<float>) =
         let n = r.NPix
         let h = n / 2
-        let xr, xi = Array.zeroCreate (h + 1), Array.zeroCreate (h + 1)
-        Fft.realForward (planFor plans n) map (int r.FirstPix) (Span xr) (Span xi)
-        let rr, ri = Array.zeroCreate (lmax + 1), Array.zeroCreate (lmax + 1)
+        let pool = ArrayPool<float>.Shared
+        let xr, xi, rr, ri = pool.Rent(h + 1), pool.Rent(h + 1), pool.Rent(lmax + 1), pool.Rent(lmax + 1)
+        Fft.realForward plans.[n] map (int r.FirstPix) (Span xr) (Span xi)
         rotation r.Phi0 lmax rr ri
         let mutable k = 0 // m mod n
         for m in 0 .. lmax do
@@ -227,13 +244,16 @@ module Sky =
             re.[m] <- fr * rr.[m] - fi * ri.[m]
             im.[m] <- fr * ri.[m] + fi * rr.[m]
             k <- if k = n - 1 then 0 else k + 1
+        for a in [| xr; xi; rr; ri |] do pool.Return a
 
     /// Synthesis of one ring: f_j = Σ_{m=−lmax}^{lmax} F_m e^{imφ_j} (F_{−m} = conj F_m) into map.
-    let private ringSynthesis plans (map: float[]) (r: Ring) (lmax: int) (fRe: int -> float) (fIm: int -> float) =
+    let private ringSynthesis (plans: IReadOnlyDictionary<int, Fft.RealPlan>) (map: float[]) (r: Ring) (lmax: int) (fRe: int -> float) (fIm: int -> float) =
         let n = r.NPix
         let h = n / 2
-        let gr, gi = Array.zeroCreate (h + 1), Array.zeroCreate (h + 1)
-        let rr, ri = Array.zeroCreate (lmax + 1), Array.zeroCreate (lmax + 1)
+        let pool = ArrayPool<float>.Shared
+        let gr, gi, rr, ri = pool.Rent(h + 1), pool.Rent(h + 1), pool.Rent(lmax + 1), pool.Rent(lmax + 1)
+        Array.Clear(gr, 0, h + 1)
+        Array.Clear(gi, 0, h + 1)
         rotation r.Phi0 lmax rr ri
         // F_m e^{imφ0} goes to bin m mod n and its conjugate (F_{−m}) to bin −m mod n; the half
         // spectrum k ≤ n/2 keeps the contributions that land there (the rest are their mirror images)
@@ -251,9 +271,10 @@ module Sky =
                 put ((n - k) % n) vr (-vi)
         gi.[0] <- 0.0
         gi.[h] <- 0.0
-        Fft.realBackward (planFor plans n) (ReadOnlySpan gr) (ReadOnlySpan gi) map (int r.FirstPix)
+        Fft.realBackward plans.[n] (ReadOnlySpan(gr, 0, h + 1)) (ReadOnlySpan(gi, 0, h + 1)) map (int r.FirstPix)
+        for a in [| gr; gi; rr; ri |] do pool.Return a
 
-    /// Phases per (m, group), index m·ng + g, for the even (north + south) and odd (north − south) ℓ−m.
+    /// Phases per (group, m), index g·(lmax+1) + m, for the even (north + south) and odd (north − south) ℓ−m.
     type private Phases = { ERe: V[]; EIm: V[]; ORe: V[]; OIm: V[] }
 
     let private phasesOf (groups: Group[]) (weight: float) (map: float[]) (lmax: int) : Phases =
@@ -261,10 +282,12 @@ module Sky =
         let nm = lmax + 1
         let ph = { ERe = Array.zeroCreate (nm * ng); EIm = Array.zeroCreate (nm * ng)
                    ORe = Array.zeroCreate (nm * ng); OIm = Array.zeroCreate (nm * ng) }
-        Parallel.For(0, ng, (fun () -> Dictionary<int, Fft.RealPlan>()), (fun gi _ plans ->
+        let plans = plansOf (groups |> Array.collect (fun g -> g.Pairs |> Array.map (fun p -> p.North)))
+        Parallel.For(0, ng, fun gi ->
             // lanes × m; a missing south ring leaves zeros, so the equator enters both parities
-            let nRe, nIm = Array.zeroCreate (4 * nm), Array.zeroCreate (4 * nm)
-            let sRe, sIm = Array.zeroCreate (4 * nm), Array.zeroCreate (4 * nm)
+            let pool = ArrayPool<float>.Shared
+            let nRe, nIm, sRe, sIm = pool.Rent(4 * nm), pool.Rent(4 * nm), pool.Rent(4 * nm), pool.Rent(4 * nm)
+            for a in [| nRe; nIm; sRe; sIm |] do Array.Clear(a, 0, 4 * nm)
             groups.[gi].Pairs |> Array.iteri (fun k p ->
                 ringPhases plans map p.North lmax (Span(nRe, k * nm, nm)) (Span(nIm, k * nm, nm))
                 match p.South with
@@ -273,13 +296,13 @@ module Sky =
             let w = Vector256.Create weight
             let inline lanes (a: float[]) m = Vector256.Create(a.[m], a.[nm + m], a.[2 * nm + m], a.[3 * nm + m])
             for m in 0 .. lmax do
-                let i = m * ng + gi
+                let i = gi * nm + m
                 let nr, ni, sr, si = lanes nRe m, lanes nIm m, lanes sRe m, lanes sIm m
                 ph.ERe.[i] <- w * (nr + sr)
                 ph.EIm.[i] <- w * (ni + si)
                 ph.ORe.[i] <- w * (nr - sr)
                 ph.OIm.[i] <- w * (ni - si)
-            plans), ignore)
+            for a in [| nRe; nIm; sRe; sIm |] do pool.Return a)
         |> ignore
         ph
 
@@ -298,73 +321,99 @@ module Sky =
             visit w.I w.L0
             step c g.Cos w
 
-    /// The fused kernel: two groups (eight ring pairs) from ℓ = m + i0 to lmax, both fully unscaled.
-    let private analysePair (c: MCoeffs) (xa: V) (xb: V) (ph: Phases) (ka: int) (kb: int) (n: int)
-                            (accRe: V[]) (accIm: V[]) (wa: Walk) (wb: Walk) =
+    /// The fused kernel: four groups (sixteen ring pairs), all unscaled and at the same ℓ, from there to
+    /// lmax; per ℓ and group one multiplication and three FMAs, the accumulators touched once per ℓ.
+    let private analyseQuad (c: MCoeffs) (groups: Group[]) (gs: int[]) (ph: Phases) (ks: int[]) (n: int)
+                            (accRe: V[]) (accIm: V[]) (ws: Walk[]) =
+        let xa, xb, xc, xd = groups.[gs.[0]].Cos, groups.[gs.[1]].Cos, groups.[gs.[2]].Cos, groups.[gs.[3]].Cos
+        let ka, kb, kc, kd = ks.[0], ks.[1], ks.[2], ks.[3]
         let eRa, eIa, oRa, oIa = ph.ERe.[ka], ph.EIm.[ka], ph.ORe.[ka], ph.OIm.[ka]
         let eRb, eIb, oRb, oIb = ph.ERe.[kb], ph.EIm.[kb], ph.ORe.[kb], ph.OIm.[kb]
-        let mutable a0, a1, b0, b1 = wa.L0, wa.L1, wb.L0, wb.L1
-        let mutable i = wa.I
-        let inline accumulate i (pra: V) (pia: V) (prb: V) (pib: V) (la: V) (lb: V) =
-            accRe.[i] <- Vector256.FusedMultiplyAdd(la, pra, Vector256.FusedMultiplyAdd(lb, prb, accRe.[i]))
-            accIm.[i] <- Vector256.FusedMultiplyAdd(la, pia, Vector256.FusedMultiplyAdd(lb, pib, accIm.[i]))
+        let eRc, eIc, oRc, oIc = ph.ERe.[kc], ph.EIm.[kc], ph.ORe.[kc], ph.OIm.[kc]
+        let eRd, eId, oRd, oId = ph.ERe.[kd], ph.EIm.[kd], ph.ORe.[kd], ph.OIm.[kd]
+        let mutable a0, a1, b0, b1 = ws.[0].L0, ws.[0].L1, ws.[1].L0, ws.[1].L1
+        let mutable c0, c1, d0, d1 = ws.[2].L0, ws.[2].L1, ws.[3].L0, ws.[3].L1
+        let mutable i = ws.[0].I
+        let inline fma (a: V) (b: V) (acc: V) = Vector256.FusedMultiplyAdd(a, b, acc)
+        let inline even i =
+            accRe.[i] <- fma a0 eRa (fma b0 eRb (fma c0 eRc (fma d0 eRd accRe.[i])))
+            accIm.[i] <- fma a0 eIa (fma b0 eIb (fma c0 eIc (fma d0 eId accIm.[i])))
+        let inline odd i =
+            accRe.[i] <- fma a1 oRa (fma b1 oRb (fma c1 oRc (fma d1 oRd accRe.[i])))
+            accIm.[i] <- fma a1 oIa (fma b1 oIb (fma c1 oIc (fma d1 oId accIm.[i])))
+        // μ_{m+i+2} into the slots of μ_{m+i} (a0 …) and μ_{m+i+3} into those of μ_{m+i+1} (a1 …)
+        let inline advance0 i =
+            let alpha = Vector256.Create(c.Alpha.[i + 2])
+            a0 <- fma (alpha * xa) a1 a0
+            b0 <- fma (alpha * xb) b1 b0
+            c0 <- fma (alpha * xc) c1 c0
+            d0 <- fma (alpha * xd) d1 d0
+        let inline advance1 i =
+            let alpha = Vector256.Create(c.Alpha.[i + 3])
+            a1 <- fma (alpha * xa) a0 a1
+            b1 <- fma (alpha * xb) b0 b1
+            c1 <- fma (alpha * xc) c0 c1
+            d1 <- fma (alpha * xd) d0 d1
         if i % 2 = 1 && i < n then
-            // start on an even ℓ − m
-            accumulate i oRa oIa oRb oIb a0 b0
-            let a2 = next c (i + 2) xa a1 a0
-            let b2 = next c (i + 2) xb b1 b0
+            // start on an even ℓ − m: accumulate μ_{m+i} (odd ℓ − m, in a0 …) and take one step
+            accRe.[i] <- fma a0 oRa (fma b0 oRb (fma c0 oRc (fma d0 oRd accRe.[i])))
+            accIm.[i] <- fma a0 oIa (fma b0 oIb (fma c0 oIc (fma d0 oId accIm.[i])))
+            let alpha = Vector256.Create(c.Alpha.[i + 2])
+            let a2, b2, c2, d2 = fma (alpha * xa) a1 a0, fma (alpha * xb) b1 b0, fma (alpha * xc) c1 c0, fma (alpha * xd) d1 d0
             a0 <- a1
-            a1 <- a2
             b0 <- b1
+            c0 <- c1
+            d0 <- d1
+            a1 <- a2
             b1 <- b2
+            c1 <- c2
+            d1 <- d2
             i <- i + 1
+        // the even slots (a0 …) hold μ_{m+i}, the odd ones (a1 …) μ_{m+i+1}
         while i < n do
-            // λ_{m+i} (even ℓ − m) and λ_{m+i+1} (odd) in (a0, a1), (b0, b1)
-            accumulate i eRa eIa eRb eIb a0 b0
-            let a2 = next c (i + 2) xa a1 a0
-            let b2 = next c (i + 2) xb b1 b0
-            if i + 1 < n then accumulate (i + 1) oRa oIa oRb oIb a1 b1
-            let a3 = next c (i + 3) xa a2 a1
-            let b3 = next c (i + 3) xb b2 b1
-            a0 <- a2
-            a1 <- a3
-            b0 <- b2
-            b1 <- b3
+            even i
+            advance0 i
+            if i + 1 < n then odd (i + 1)
+            advance1 i
             i <- i + 2
 
     /// Analysis: a_ℓm = weight · Σ_p f_p Y*_ℓm(θ_p, φ_p) for ℓ ≤ lmax (healpy map2alm with iter = 0).
     let map2almWeighted (rings: Ring[]) (weight: float) (map: float[]) (lmax: int) : Alm =
         let groups = pairsOf rings |> groupsOf
-        let ng = groups.Length
+        let nm = lmax + 1
         let ph = phasesOf groups weight map lmax
-        let coeffs = coefficients lmax
         let starts = startsOf groups lmax
         let alm = Alm.Zero lmax
         parallelOverM lmax (fun m ->
-            let c = coeffs.[m]
+            let c = coefficients lmax m
             let n = lmax - m + 1
-            let accRe = Array.zeroCreate<V> n
-            let accIm = Array.zeroCreate<V> n
-            let mutable gi = 0
-            while gi < ng do
-                if gi + 1 < ng then
-                    let ka, kb = m * ng + gi, m * ng + gi + 1
-                    let wa = start starts ng m gi c groups.[gi]
-                    let wb = start starts ng m (gi + 1) c groups.[gi + 1]
-                    // leave the scaled start region of both walks, then run them side by side
-                    analyseGroup c groups.[gi] ph ka n accRe accIm wa 0
-                    analyseGroup c groups.[gi + 1] ph kb n accRe accIm wb 0
-                    analyseGroup c groups.[gi] ph ka n accRe accIm wa wb.I
-                    analyseGroup c groups.[gi + 1] ph kb n accRe accIm wb wa.I
-                    analysePair c groups.[gi].Cos groups.[gi + 1].Cos ph ka kb n accRe accIm wa wb
+            let pool = ArrayPool<V>.Shared
+            let accRe, accIm = pool.Rent n, pool.Rent n
+            Array.Clear(accRe, 0, n)
+            Array.Clear(accIm, 0, n)
+            let active = activeGroups groups lmax m
+            let mutable b = 0
+            while b < active.Length do
+                if b + 3 < active.Length then
+                    let gs = active.[b .. b + 3]
+                    let ws = gs |> Array.map (fun gi -> start starts m gi c groups.[gi])
+                    let ks = gs |> Array.map (fun gi -> gi * nm + m)
+                    // leave the scaled start region of each walk, bring all four to the same ℓ, then fuse
+                    for j in 0 .. 3 do analyseGroup c groups.[gs.[j]] ph ks.[j] n accRe accIm ws.[j] 0
+                    let common = ws |> Array.map (fun w -> w.I) |> Array.max
+                    for j in 0 .. 3 do analyseGroup c groups.[gs.[j]] ph ks.[j] n accRe accIm ws.[j] common
+                    analyseQuad c groups gs ph ks n accRe accIm ws
+                    b <- b + 4
                 else
-                    let w = start starts ng m gi c groups.[gi]
-                    analyseGroup c groups.[gi] ph (m * ng + gi) n accRe accIm w n
-                gi <- gi + 2
+                    let gi = active.[b]
+                    analyseGroup c groups.[gi] ph (gi * nm + m) n accRe accIm (start starts m gi c groups.[gi]) n
+                    b <- b + 1
             let baseIdx = Alm.Index(lmax, m, m)
             for i in 0 .. n - 1 do
-                alm.Re.[baseIdx + i] <- Vector256.Sum accRe.[i]
-                alm.Im.[baseIdx + i] <- if m = 0 then 0.0 else Vector256.Sum accIm.[i])
+                alm.Re.[baseIdx + i] <- c.G.[i] * Vector256.Sum accRe.[i]
+                alm.Im.[baseIdx + i] <- if m = 0 then 0.0 else c.G.[i] * Vector256.Sum accIm.[i]
+            pool.Return accRe
+            pool.Return accIm)
         alm
 
     /// Synthesis: f_p = Σ_ℓm a_ℓm Y_ℓm(θ_p, φ_p) on the given rings (real map, a_{ℓ,−m} = (−1)^m a*_ℓm).
@@ -376,27 +425,29 @@ module Sky =
         // per (m, group): F_m of the north and the south ring of each lane
         let fnRe, fnIm = Array.zeroCreate<V> (nm * ng), Array.zeroCreate<V> (nm * ng)
         let fsRe, fsIm = Array.zeroCreate<V> (nm * ng), Array.zeroCreate<V> (nm * ng)
-        let coeffs = coefficients lmax
         let starts = startsOf groups lmax
         parallelOverM lmax (fun m ->
-            let c = coeffs.[m]
+            let c = coefficients lmax m
             let n = lmax - m + 1
             let baseIdx = Alm.Index(lmax, m, m)
-            for gi in 0 .. ng - 1 do
+            // G_ℓ a_ℓm, so that the sums run over μ_ℓ
+            let gRe = Array.init n (fun i -> c.G.[i] * alm.Re.[baseIdx + i])
+            let gIm = Array.init n (fun i -> c.G.[i] * alm.Im.[baseIdx + i])
+            for gi in activeGroups groups lmax m do
                 let g = groups.[gi]
-                let w = start starts ng m gi c g
+                let w = start starts m gi c g
                 // even/odd ℓ−m sums Σ λ a_ℓm: the scaled start region first, then the plain loop
                 let sums = Array.zeroCreate<V> 4
                 walkScaled c g n w (fun i lam ->
                     let j = 2 * (i % 2)
-                    sums.[j] <- Vector256.FusedMultiplyAdd(lam, Vector256.Create(alm.Re.[baseIdx + i]), sums.[j])
-                    sums.[j + 1] <- Vector256.FusedMultiplyAdd(lam, Vector256.Create(alm.Im.[baseIdx + i]), sums.[j + 1]))
+                    sums.[j] <- Vector256.FusedMultiplyAdd(lam, Vector256.Create(gRe.[i]), sums.[j])
+                    sums.[j + 1] <- Vector256.FusedMultiplyAdd(lam, Vector256.Create(gIm.[i]), sums.[j + 1]))
                 let mutable eRe, eIm, oRe, oIm = sums.[0], sums.[1], sums.[2], sums.[3]
                 let mutable l0, l1 = w.L0, w.L1
                 let mutable i = w.I
                 while i < n do
-                    let aRe = Vector256.Create(alm.Re.[baseIdx + i])
-                    let aIm = Vector256.Create(alm.Im.[baseIdx + i])
+                    let aRe = Vector256.Create(gRe.[i])
+                    let aIm = Vector256.Create(gIm.[i])
                     if i % 2 = 0 then
                         eRe <- Vector256.FusedMultiplyAdd(l0, aRe, eRe)
                         eIm <- Vector256.FusedMultiplyAdd(l0, aIm, eIm)
@@ -407,20 +458,20 @@ module Sky =
                     l0 <- l1
                     l1 <- l2
                     i <- i + 1
-                let k = m * ng + gi
+                let k = gi * nm + m
                 fnRe.[k] <- eRe + oRe
                 fnIm.[k] <- eIm + oIm
                 fsRe.[k] <- eRe - oRe
                 fsIm.[k] <- eIm - oIm)
         let map = Array.zeroCreate (rings |> Array.sumBy (fun r -> r.NPix))
-        Parallel.For(0, ng, (fun () -> Dictionary<int, Fft.RealPlan>()), (fun gi _ plans ->
+        let plans = plansOf rings
+        Parallel.For(0, ng, fun gi ->
             groups.[gi].Pairs |> Array.iteri (fun lane p ->
-                let get (a: V[]) m = a.[m * ng + gi].GetElement lane
+                let get (a: V[]) m = a.[gi * nm + m].GetElement lane
                 ringSynthesis plans map p.North lmax (get fnRe) (get fnIm)
                 match p.South with
                 | ValueSome s -> ringSynthesis plans map s lmax (get fsRe) (get fsIm)
-                | ValueNone -> ())
-            plans), ignore)
+                | ValueNone -> ()))
         |> ignore
         map
 
