@@ -112,7 +112,7 @@ module Sky =
           mutable Mask: V }
 
     let private maskOf (scale: int[]) =
-        let f k = if scale.[k] = 0 then 1.0 else 0.0
+        let inline f k = if scale.[k] = 0 then 1.0 else 0.0
         Vector256.Create(f 0, f 1, f 2, f 3)
 
     /// λ_mm of every group and m in scaled form (mantissa in [2^-300, 2^300), scale ≤ 0), from the
@@ -122,7 +122,9 @@ module Sky =
     let private startsOf (groups: Group[]) (lmax: int) : Starts =
         let ng = groups.Length
         let nm = lmax + 1
-        let st = { Mant = Array.zeroCreate (nm * ng); Scale = Array.zeroCreate (4 * nm * ng); Nm = nm }
+        // pooled: a transform's largest tables; releaseStarts hands them back
+        let st = { Mant = ArrayPool<V>.Shared.Rent(nm * ng); Scale = ArrayPool<int>.Shared.Rent(4 * nm * ng); Nm = nm }
+        Array.Clear(st.Scale, 0, 4 * nm * ng)
         let factor = Array.init (lmax + 1) (fun m -> if m = 0 then 1.0 else -sqrt (float (2 * m + 1) / float (2 * m)))
         Parallel.For(0, ng, fun gi ->
             let g = groups.[gi]
@@ -140,10 +142,24 @@ module Sky =
         |> ignore
         st
 
+    /// Sets w to the start λ_mm, λ_{m+1,m} of group gi.
+    let private restart (w: Walk) (starts: Starts) (m: int) (gi: int) (c: MCoeffs) (g: Group) =
+        Array.blit starts.Scale (4 * (gi * starts.Nm + m)) w.Scale 0 4
+        w.L0 <- starts.Mant.[gi * starts.Nm + m]
+        w.L1 <- w.L0 * g.Cos * Vector256.Create(c.Alpha.[1])
+        w.I <- 0
+        w.Mask <- maskOf w.Scale
+
+    let private blankWalk () = { L0 = V.Zero; L1 = V.Zero; I = 0; Scale = Array.zeroCreate 4; Mask = V.Zero }
+
+    let private releaseStarts (st: Starts) =
+        ArrayPool<V>.Shared.Return st.Mant
+        ArrayPool<int>.Shared.Return st.Scale
+
     let private start (starts: Starts) (m: int) (gi: int) (c: MCoeffs) (g: Group) : Walk =
-        let scale = Array.sub starts.Scale (4 * (gi * starts.Nm + m)) 4
-        let l0 = starts.Mant.[gi * starts.Nm + m]
-        { L0 = l0; L1 = l0 * g.Cos * Vector256.Create(c.Alpha.[1]); I = 0; Scale = scale; Mask = maskOf scale }
+        let w = blankWalk ()
+        restart w starts m gi c g
+        w
 
     /// One step ℓ → ℓ+1 of the walk (coefficients are padded, so the last steps are harmless).
     let inline private step (c: MCoeffs) (x: V) (w: Walk) =
@@ -204,6 +220,7 @@ module Sky =
             while w.I < n do
                 res.[baseIdx + w.I] <- c.G.[w.I] * w.L0.GetElement 0
                 step c group.Cos w
+        releaseStarts starts
         res
 
     let private parallelOverM (lmax: int) (body: int -> unit) =
@@ -280,8 +297,9 @@ module Sky =
     let private phasesOf (groups: Group[]) (weight: float) (map: float[]) (lmax: int) : Phases =
         let ng = groups.Length
         let nm = lmax + 1
-        let ph = { ERe = Array.zeroCreate (nm * ng); EIm = Array.zeroCreate (nm * ng)
-                   ORe = Array.zeroCreate (nm * ng); OIm = Array.zeroCreate (nm * ng) }
+        // pooled (every entry is written below); releasePhases hands them back
+        let rent () = ArrayPool<V>.Shared.Rent(nm * ng)
+        let ph = { ERe = rent (); EIm = rent (); ORe = rent (); OIm = rent () }
         let plans = plansOf (groups |> Array.collect (fun g -> g.Pairs |> Array.map (fun p -> p.North)))
         Parallel.For(0, ng, fun gi ->
             // lanes × m; a missing south ring leaves zeros, so the equator enters both parities
@@ -306,17 +324,20 @@ module Sky =
         |> ignore
         ph
 
+    let private releasePhases (ph: Phases) =
+        for a in [| ph.ERe; ph.EIm; ph.ORe; ph.OIm |] do ArrayPool<V>.Shared.Return a
+
     /// Adds λ_ℓm · phase of group g over ℓ = m … lmax to the lane accumulators (acc.[ℓ−m]).
     let private analyseGroup (c: MCoeffs) (g: Group) (ph: Phases) (k: int) (n: int) (accRe: V[]) (accIm: V[]) (w: Walk) (upTo: int) =
         let eRe, eIm, oRe, oIm = ph.ERe.[k], ph.EIm.[k], ph.ORe.[k], ph.OIm.[k]
-        let visit i (lam: V) =
+        let inline visit i (lam: V) =
             if i % 2 = 0 then
                 accRe.[i] <- Vector256.FusedMultiplyAdd(lam, eRe, accRe.[i])
                 accIm.[i] <- Vector256.FusedMultiplyAdd(lam, eIm, accIm.[i])
             else
                 accRe.[i] <- Vector256.FusedMultiplyAdd(lam, oRe, accRe.[i])
                 accIm.[i] <- Vector256.FusedMultiplyAdd(lam, oIm, accIm.[i])
-        walkScaled c g n w visit
+        walkScaled c g n w (fun i lam -> visit i lam)
         while w.I < upTo do
             visit w.I w.L0
             step c g.Cos w
@@ -392,12 +413,15 @@ module Sky =
             Array.Clear(accRe, 0, n)
             Array.Clear(accIm, 0, n)
             let active = activeGroups groups lmax m
+            let ws = Array.init 4 (fun _ -> blankWalk ())
+            let gs, ks = Array.zeroCreate 4, Array.zeroCreate 4
             let mutable b = 0
             while b < active.Length do
                 if b + 3 < active.Length then
-                    let gs = active.[b .. b + 3]
-                    let ws = gs |> Array.map (fun gi -> start starts m gi c groups.[gi])
-                    let ks = gs |> Array.map (fun gi -> gi * nm + m)
+                    for j in 0 .. 3 do
+                        gs.[j] <- active.[b + j]
+                        ks.[j] <- gs.[j] * nm + m
+                        restart ws.[j] starts m gs.[j] c groups.[gs.[j]]
                     // leave the scaled start region of each walk, bring all four to the same ℓ, then fuse
                     for j in 0 .. 3 do analyseGroup c groups.[gs.[j]] ph ks.[j] n accRe accIm ws.[j] 0
                     let common = ws |> Array.map (fun w -> w.I) |> Array.max
@@ -414,6 +438,8 @@ module Sky =
                 alm.Im.[baseIdx + i] <- if m = 0 then 0.0 else c.G.[i] * Vector256.Sum accIm.[i]
             pool.Return accRe
             pool.Return accIm)
+        releasePhases ph
+        releaseStarts starts
         alm
 
     /// Synthesis: f_p = Σ_ℓm a_ℓm Y_ℓm(θ_p, φ_p) on the given rings (real map, a_{ℓ,−m} = (−1)^m a*_ℓm).
@@ -473,6 +499,7 @@ module Sky =
                 | ValueSome s -> ringSynthesis plans map s lmax (get fsRe) (get fsIm)
                 | ValueNone -> ()))
         |> ignore
+        releaseStarts starts
         map
 
     /// map2alm followed by `iter` Jacobi steps a ← a + map2alm(f − alm2map(a)) (healpy's iter).
