@@ -423,9 +423,11 @@ module Sky =
                         ks.[j] <- gs.[j] * nm + m
                         restart ws.[j] starts m gs.[j] c groups.[gs.[j]]
                     // leave the scaled start region of each walk, bring all four to the same ℓ, then fuse
-                    for j in 0 .. 3 do analyseGroup c groups.[gs.[j]] ph ks.[j] n accRe accIm ws.[j] 0
-                    let common = ws |> Array.map (fun w -> w.I) |> Array.max
-                    for j in 0 .. 3 do analyseGroup c groups.[gs.[j]] ph ks.[j] n accRe accIm ws.[j] common
+                    // (usually every lane starts in range, and the kernel can start at once)
+                    if ws |> Array.exists (fun w -> w.Mask <> V.One) then
+                        for j in 0 .. 3 do analyseGroup c groups.[gs.[j]] ph ks.[j] n accRe accIm ws.[j] 0
+                        let common = ws |> Array.map (fun w -> w.I) |> Array.max
+                        for j in 0 .. 3 do analyseGroup c groups.[gs.[j]] ph ks.[j] n accRe accIm ws.[j] common
                     analyseQuad c groups gs ph ks n accRe accIm ws
                     b <- b + 4
                 else
