@@ -16,7 +16,7 @@ open SkyMix.Gpu
 open SkyMix.Io
 open SkyMix.PropertyTests.Gen
 
-let private scratch = Path.Combine(Path.GetTempPath(), "skymix-fuzz-" + Path.GetRandomFileName())
+let private scratch = Path.Combine(SkyMix.Tests.Runner.scratch, "fuzz")
 
 /// A valid CSV map of Nside 1.
 let private csvMap =

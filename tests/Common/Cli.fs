@@ -46,9 +46,9 @@ let exec (program: string) (args: string list) : Result = complete (info program
 
 let run (args: string list) = runIn Reference.repoRoot args
 
-/// A fresh empty folder under the system temp folder.
+/// A fresh empty folder inside this test process's scratch folder (removed when the run ends).
 let tempDir () =
-    let d = Path.Combine(Path.GetTempPath(), "skymix-test-" + Path.GetRandomFileName())
+    let d = Path.Combine(Runner.scratch, Path.GetRandomFileName())
     Directory.CreateDirectory d |> ignore
     d
 
