@@ -67,6 +67,24 @@ let tests =
             let theirs = readRaw cls
             let ours = Api.angularSpectrum (readRaw raw) 383 0
             allClose "anafast, Nside 128" [ for l in 0 .. 383 -> rel $"C_{l}" theirs.[l] ours.[l] Tol.healpy 0.0 ] }
+        test "alm2map of random a_ℓm at Nside 128 (ℓmax 383) equals healpy's synthesis to 1e-12 of max|f|" {
+            needHealpy ()
+            let dir = Cli.tempDir ()
+            let almFile, mapFile = Path.Combine(dir, "alm.bin"), Path.Combine(dir, "map.bin")
+            let code, _, err =
+                py ("import sys, healpy as hp, numpy as np\nlmax = 383\nrng = np.random.default_rng(5)\n" +
+                    "n = hp.Alm.getsize(lmax)\na = rng.standard_normal(n) + 1j * rng.standard_normal(n)\n" +
+                    "a[:lmax + 1] = a[:lmax + 1].real\n" +
+                    "np.stack([a.real, a.imag], axis=1).tofile(sys.argv[1])\n" +
+                    "hp.alm2map(a, 128, lmax=lmax).tofile(sys.argv[2])")
+                   [ almFile; mapFile ]
+            Expect.equal code 0 err
+            let reIm = readRaw almFile
+            let alm = { Lmax = 383; Re = Array.init (reIm.Length / 2) (fun i -> reIm.[2 * i]); Im = Array.init (reIm.Length / 2) (fun i -> reIm.[2 * i + 1]) }
+            let theirs = readRaw mapFile
+            let ours = Sky.alm2map (Healpix.rings 128) alm
+            let scale = theirs |> Array.map abs |> Array.max
+            allClose "alm2map, Nside 128" [ for p in 0 .. theirs.Length - 1 -> case $"pixel {p}" theirs.[p] ours.[p] (1e-12 * scale) ] }
         test "we read maps healpy wrote: float64 RING, float32 NESTED, gzipped, Nside 2 and 32" {
             needHealpy ()
             let dir = Cli.tempDir ()

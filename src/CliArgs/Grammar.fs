@@ -13,7 +13,7 @@ type ClArgs =
         member a.Usage =
             match a with
             | Map _ -> "HEALPix map: a FITS file as healpy writes it (.fits), or CSV with columns ipix,f in RING order."
-            | Lmax _ -> "largest multipole ℓ (default 3·Nside − 1; any ℓ ≥ 0 is allowed)."
+            | Lmax _ -> "largest multipole ℓ (default 3·Nside − 1; at most 8·Nside)."
             | Iter _ -> "Jacobi iterations, as healpy's anafast iter (default 0: the plain pixel sum)."
             | Out _ -> "write the spectrum to this CSV file (columns l,cl) instead of stdout."
 

@@ -342,61 +342,69 @@ module Sky =
             visit w.I w.L0
             step c g.Cos w
 
-    /// The fused kernel: four groups (sixteen ring pairs), all unscaled and at the same ℓ, from there to
-    /// lmax; per ℓ and group one multiplication and three FMAs, the accumulators touched once per ℓ.
+    let inline private fma (a: V) (b: V) (acc: V) = Vector256.FusedMultiplyAdd(a, b, acc)
+
+    /// One step of four walks side by side: α_{m+i} x μ1 + μ0 for the four groups' x and (μ1, μ0).
+    let inline private advance4 (c: MCoeffs) (i: int) (struct (xa: V, xb: V, xc: V, xd: V)) (struct (a1: V, b1: V, c1: V, d1: V)) (struct (a0: V, b0: V, c0: V, d0: V)) =
+        let alpha = Vector256.Create(c.Alpha.[i])
+        struct (fma (alpha * xa) a1 a0, fma (alpha * xb) b1 b0, fma (alpha * xc) c1 c0, fma (alpha * xd) d1 d0)
+
+    /// The fused analysis kernel: four groups (sixteen ring pairs), all unscaled and at the same even
+    /// ℓ − m, from there to lmax; per ℓ and group one multiplication and three FMAs, the accumulators
+    /// touched once per ℓ.
     let private analyseQuad (c: MCoeffs) (groups: Group[]) (gs: int[]) (ph: Phases) (ks: int[]) (n: int)
                             (accRe: V[]) (accIm: V[]) (ws: Walk[]) =
-        let xa, xb, xc, xd = groups.[gs.[0]].Cos, groups.[gs.[1]].Cos, groups.[gs.[2]].Cos, groups.[gs.[3]].Cos
+        let x = struct (groups.[gs.[0]].Cos, groups.[gs.[1]].Cos, groups.[gs.[2]].Cos, groups.[gs.[3]].Cos)
         let ka, kb, kc, kd = ks.[0], ks.[1], ks.[2], ks.[3]
         let eRa, eIa, oRa, oIa = ph.ERe.[ka], ph.EIm.[ka], ph.ORe.[ka], ph.OIm.[ka]
         let eRb, eIb, oRb, oIb = ph.ERe.[kb], ph.EIm.[kb], ph.ORe.[kb], ph.OIm.[kb]
         let eRc, eIc, oRc, oIc = ph.ERe.[kc], ph.EIm.[kc], ph.ORe.[kc], ph.OIm.[kc]
         let eRd, eId, oRd, oId = ph.ERe.[kd], ph.EIm.[kd], ph.ORe.[kd], ph.OIm.[kd]
-        let mutable a0, a1, b0, b1 = ws.[0].L0, ws.[0].L1, ws.[1].L0, ws.[1].L1
-        let mutable c0, c1, d0, d1 = ws.[2].L0, ws.[2].L1, ws.[3].L0, ws.[3].L1
+        // μ_{m+i} (even ℓ − m) of the four groups in l0, μ_{m+i+1} in l1
+        let mutable l0 = struct (ws.[0].L0, ws.[1].L0, ws.[2].L0, ws.[3].L0)
+        let mutable l1 = struct (ws.[0].L1, ws.[1].L1, ws.[2].L1, ws.[3].L1)
         let mutable i = ws.[0].I
-        let inline fma (a: V) (b: V) (acc: V) = Vector256.FusedMultiplyAdd(a, b, acc)
-        let inline even i =
+        while i < n do
+            let struct (a0, b0, c0, d0) = l0
             accRe.[i] <- fma a0 eRa (fma b0 eRb (fma c0 eRc (fma d0 eRd accRe.[i])))
             accIm.[i] <- fma a0 eIa (fma b0 eIb (fma c0 eIc (fma d0 eId accIm.[i])))
-        let inline odd i =
-            accRe.[i] <- fma a1 oRa (fma b1 oRb (fma c1 oRc (fma d1 oRd accRe.[i])))
-            accIm.[i] <- fma a1 oIa (fma b1 oIb (fma c1 oIc (fma d1 oId accIm.[i])))
-        // μ_{m+i+2} into the slots of μ_{m+i} (a0 …) and μ_{m+i+3} into those of μ_{m+i+1} (a1 …)
-        let inline advance0 i =
-            let alpha = Vector256.Create(c.Alpha.[i + 2])
-            a0 <- fma (alpha * xa) a1 a0
-            b0 <- fma (alpha * xb) b1 b0
-            c0 <- fma (alpha * xc) c1 c0
-            d0 <- fma (alpha * xd) d1 d0
-        let inline advance1 i =
-            let alpha = Vector256.Create(c.Alpha.[i + 3])
-            a1 <- fma (alpha * xa) a0 a1
-            b1 <- fma (alpha * xb) b0 b1
-            c1 <- fma (alpha * xc) c0 c1
-            d1 <- fma (alpha * xd) d0 d1
-        if i % 2 = 1 && i < n then
-            // start on an even ℓ − m: accumulate μ_{m+i} (odd ℓ − m, in a0 …) and take one step
-            accRe.[i] <- fma a0 oRa (fma b0 oRb (fma c0 oRc (fma d0 oRd accRe.[i])))
-            accIm.[i] <- fma a0 oIa (fma b0 oIb (fma c0 oIc (fma d0 oId accIm.[i])))
-            let alpha = Vector256.Create(c.Alpha.[i + 2])
-            let a2, b2, c2, d2 = fma (alpha * xa) a1 a0, fma (alpha * xb) b1 b0, fma (alpha * xc) c1 c0, fma (alpha * xd) d1 d0
-            a0 <- a1
-            b0 <- b1
-            c0 <- c1
-            d0 <- d1
-            a1 <- a2
-            b1 <- b2
-            c1 <- c2
-            d1 <- d2
-            i <- i + 1
-        // the even slots (a0 …) hold μ_{m+i}, the odd ones (a1 …) μ_{m+i+1}
-        while i < n do
-            even i
-            advance0 i
-            if i + 1 < n then odd (i + 1)
-            advance1 i
+            l0 <- advance4 c (i + 2) x l1 l0
+            if i + 1 < n then
+                let struct (a1, b1, c1, d1) = l1
+                accRe.[i + 1] <- fma a1 oRa (fma b1 oRb (fma c1 oRc (fma d1 oRd accRe.[i + 1])))
+                accIm.[i + 1] <- fma a1 oIa (fma b1 oIb (fma c1 oIc (fma d1 oId accIm.[i + 1])))
+            l1 <- advance4 c (i + 3) x l0 l1
             i <- i + 2
+
+    /// The walks of one m over the active groups: in blocks of four through `quad`, after `single` has
+    /// taken each walk out of its scaled start region and up to a common even ℓ − m (usually every lane
+    /// starts in range and the block goes to `quad` at once); groups left over one by one through
+    /// `single`. `finish slot gi` follows each group's walk (slot: its place in the block).
+    let inline private forBlocks (starts: Starts) (groups: Group[]) (active: int[]) (m: int) (c: MCoeffs) (n: int)
+                                 ([<InlineIfLambda>] single: int -> int -> Walk -> int -> unit)
+                                 ([<InlineIfLambda>] quad: int[] -> Walk[] -> unit)
+                                 ([<InlineIfLambda>] finish: int -> int -> unit) =
+        let ws = Array.init 4 (fun _ -> blankWalk ())
+        let gs = Array.zeroCreate 4
+        let mutable b = 0
+        while b < active.Length do
+            if b + 3 < active.Length then
+                for j in 0 .. 3 do
+                    gs.[j] <- active.[b + j]
+                    restart ws.[j] starts m gs.[j] c groups.[gs.[j]]
+                if ws |> Array.exists (fun w -> w.Mask <> V.One) then
+                    for j in 0 .. 3 do single j gs.[j] ws.[j] 0
+                    let top = ws |> Array.map (fun w -> w.I) |> Array.max
+                    for j in 0 .. 3 do single j gs.[j] ws.[j] (min n (top + top % 2))
+                quad gs ws
+                for j in 0 .. 3 do finish j gs.[j]
+                b <- b + 4
+            else
+                let gi = active.[b]
+                restart ws.[0] starts m gi c groups.[gi]
+                single 0 gi ws.[0] n
+                finish 0 gi
+                b <- b + 1
 
     /// Analysis: a_ℓm = weight · Σ_p f_p Y*_ℓm(θ_p, φ_p) for ℓ ≤ lmax (healpy map2alm with iter = 0).
     let map2almWeighted (rings: Ring[]) (weight: float) (map: float[]) (lmax: int) : Alm =
@@ -412,28 +420,13 @@ module Sky =
             let accRe, accIm = pool.Rent n, pool.Rent n
             Array.Clear(accRe, 0, n)
             Array.Clear(accIm, 0, n)
-            let active = activeGroups groups lmax m
-            let ws = Array.init 4 (fun _ -> blankWalk ())
-            let gs, ks = Array.zeroCreate 4, Array.zeroCreate 4
-            let mutable b = 0
-            while b < active.Length do
-                if b + 3 < active.Length then
-                    for j in 0 .. 3 do
-                        gs.[j] <- active.[b + j]
-                        ks.[j] <- gs.[j] * nm + m
-                        restart ws.[j] starts m gs.[j] c groups.[gs.[j]]
-                    // leave the scaled start region of each walk, bring all four to the same ℓ, then fuse
-                    // (usually every lane starts in range, and the kernel can start at once)
-                    if ws |> Array.exists (fun w -> w.Mask <> V.One) then
-                        for j in 0 .. 3 do analyseGroup c groups.[gs.[j]] ph ks.[j] n accRe accIm ws.[j] 0
-                        let common = ws |> Array.map (fun w -> w.I) |> Array.max
-                        for j in 0 .. 3 do analyseGroup c groups.[gs.[j]] ph ks.[j] n accRe accIm ws.[j] common
-                    analyseQuad c groups gs ph ks n accRe accIm ws
-                    b <- b + 4
-                else
-                    let gi = active.[b]
-                    analyseGroup c groups.[gi] ph (gi * nm + m) n accRe accIm (start starts m gi c groups.[gi]) n
-                    b <- b + 1
+            let ks = Array.zeroCreate 4
+            forBlocks starts groups (activeGroups groups lmax m) m c n
+                (fun _ gi w upTo -> analyseGroup c groups.[gi] ph (gi * nm + m) n accRe accIm w upTo)
+                (fun gs ws ->
+                    for j in 0 .. 3 do ks.[j] <- gs.[j] * nm + m
+                    analyseQuad c groups gs ph ks n accRe accIm ws)
+                (fun _ _ -> ())
             let baseIdx = Alm.Index(lmax, m, m)
             for i in 0 .. n - 1 do
                 alm.Re.[baseIdx + i] <- c.G.[i] * Vector256.Sum accRe.[i]
@@ -444,13 +437,70 @@ module Sky =
         releaseStarts starts
         alm
 
+    /// Even/odd sums Σ G_ℓ a_ℓm μ_ℓ of one group's walk, added to sums.[o .. o+3] (even Re, Im, odd Re, Im).
+    let private synthesiseGroup (c: MCoeffs) (g: Group) (gRe: float[]) (gIm: float[]) (n: int) (sums: V[]) (o: int) (w: Walk) (upTo: int) =
+        let inline visit i (lam: V) =
+            let j = o + 2 * (i % 2)
+            sums.[j] <- fma lam (Vector256.Create gRe.[i]) sums.[j]
+            sums.[j + 1] <- fma lam (Vector256.Create gIm.[i]) sums.[j + 1]
+        walkScaled c g n w (fun i lam -> visit i lam)
+        while w.I < upTo do
+            visit w.I w.L0
+            step c g.Cos w
+
+    /// The fused synthesis kernel: four groups, all unscaled and at the same even ℓ − m, from there to
+    /// lmax; the sums of group j in sums.[4j .. 4j+3].
+    let private synthesiseQuad (c: MCoeffs) (groups: Group[]) (gs: int[]) (gRe: float[]) (gIm: float[]) (n: int) (sums: V[]) (ws: Walk[]) =
+        let x = struct (groups.[gs.[0]].Cos, groups.[gs.[1]].Cos, groups.[gs.[2]].Cos, groups.[gs.[3]].Cos)
+        let mutable l0 = struct (ws.[0].L0, ws.[1].L0, ws.[2].L0, ws.[3].L0)
+        let mutable l1 = struct (ws.[0].L1, ws.[1].L1, ws.[2].L1, ws.[3].L1)
+        let mutable eRa, eIa, oRa, oIa = sums.[0], sums.[1], sums.[2], sums.[3]
+        let mutable eRb, eIb, oRb, oIb = sums.[4], sums.[5], sums.[6], sums.[7]
+        let mutable eRc, eIc, oRc, oIc = sums.[8], sums.[9], sums.[10], sums.[11]
+        let mutable eRd, eId, oRd, oId = sums.[12], sums.[13], sums.[14], sums.[15]
+        let mutable i = ws.[0].I
+        while i < n do
+            let ar, ai = Vector256.Create gRe.[i], Vector256.Create gIm.[i]
+            let struct (a0, b0, c0, d0) = l0
+            eRa <- fma a0 ar eRa
+            eIa <- fma a0 ai eIa
+            eRb <- fma b0 ar eRb
+            eIb <- fma b0 ai eIb
+            eRc <- fma c0 ar eRc
+            eIc <- fma c0 ai eIc
+            eRd <- fma d0 ar eRd
+            eId <- fma d0 ai eId
+            l0 <- advance4 c (i + 2) x l1 l0
+            if i + 1 < n then
+                let ar, ai = Vector256.Create gRe.[i + 1], Vector256.Create gIm.[i + 1]
+                let struct (a1, b1, c1, d1) = l1
+                oRa <- fma a1 ar oRa
+                oIa <- fma a1 ai oIa
+                oRb <- fma b1 ar oRb
+                oIb <- fma b1 ai oIb
+                oRc <- fma c1 ar oRc
+                oIc <- fma c1 ai oIc
+                oRd <- fma d1 ar oRd
+                oId <- fma d1 ai oId
+            l1 <- advance4 c (i + 3) x l0 l1
+            i <- i + 2
+        let inline put o (er: V) (ei: V) (od: V) (oi: V) =
+            sums.[o] <- er
+            sums.[o + 1] <- ei
+            sums.[o + 2] <- od
+            sums.[o + 3] <- oi
+        put 0 eRa eIa oRa oIa
+        put 4 eRb eIb oRb oIb
+        put 8 eRc eIc oRc oIc
+        put 12 eRd eId oRd oId
+
     /// Synthesis: f_p = Σ_ℓm a_ℓm Y_ℓm(θ_p, φ_p) on the given rings (real map, a_{ℓ,−m} = (−1)^m a*_ℓm).
     let alm2map (rings: Ring[]) (alm: Alm) : float[] =
         let lmax = alm.Lmax
         let groups = pairsOf rings |> groupsOf
         let ng = groups.Length
         let nm = lmax + 1
-        // per (m, group): F_m of the north and the south ring of each lane
+        // per (group, m): F_m of the north and the south ring of each lane
         let fnRe, fnIm = Array.zeroCreate<V> (nm * ng), Array.zeroCreate<V> (nm * ng)
         let fsRe, fsIm = Array.zeroCreate<V> (nm * ng), Array.zeroCreate<V> (nm * ng)
         let starts = startsOf groups lmax
@@ -461,36 +511,18 @@ module Sky =
             // G_ℓ a_ℓm, so that the sums run over μ_ℓ
             let gRe = Array.init n (fun i -> c.G.[i] * alm.Re.[baseIdx + i])
             let gIm = Array.init n (fun i -> c.G.[i] * alm.Im.[baseIdx + i])
-            for gi in activeGroups groups lmax m do
-                let g = groups.[gi]
-                let w = start starts m gi c g
-                // even/odd ℓ−m sums Σ λ a_ℓm: the scaled start region first, then the plain loop
-                let sums = Array.zeroCreate<V> 4
-                walkScaled c g n w (fun i lam ->
-                    let j = 2 * (i % 2)
-                    sums.[j] <- Vector256.FusedMultiplyAdd(lam, Vector256.Create(gRe.[i]), sums.[j])
-                    sums.[j + 1] <- Vector256.FusedMultiplyAdd(lam, Vector256.Create(gIm.[i]), sums.[j + 1]))
-                let mutable eRe, eIm, oRe, oIm = sums.[0], sums.[1], sums.[2], sums.[3]
-                let mutable l0, l1 = w.L0, w.L1
-                let mutable i = w.I
-                while i < n do
-                    let aRe = Vector256.Create(gRe.[i])
-                    let aIm = Vector256.Create(gIm.[i])
-                    if i % 2 = 0 then
-                        eRe <- Vector256.FusedMultiplyAdd(l0, aRe, eRe)
-                        eIm <- Vector256.FusedMultiplyAdd(l0, aIm, eIm)
-                    else
-                        oRe <- Vector256.FusedMultiplyAdd(l0, aRe, oRe)
-                        oIm <- Vector256.FusedMultiplyAdd(l0, aIm, oIm)
-                    let l2 = next c (i + 2) g.Cos l1 l0
-                    l0 <- l1
-                    l1 <- l2
-                    i <- i + 1
-                let k = gi * nm + m
-                fnRe.[k] <- eRe + oRe
-                fnIm.[k] <- eIm + oIm
-                fsRe.[k] <- eRe - oRe
-                fsIm.[k] <- eIm - oIm)
+            let sums = Array.zeroCreate<V> 16
+            forBlocks starts groups (activeGroups groups lmax m) m c n
+                (fun j gi w upTo -> synthesiseGroup c groups.[gi] gRe gIm n sums (4 * j) w upTo)
+                (fun gs ws -> synthesiseQuad c groups gs gRe gIm n sums ws)
+                (fun j gi ->
+                    // north = even + odd, south = even − odd (λ_ℓm(π−θ) = (−1)^{ℓ+m} λ_ℓm(θ))
+                    let o, k = 4 * j, gi * nm + m
+                    fnRe.[k] <- sums.[o] + sums.[o + 2]
+                    fnIm.[k] <- sums.[o + 1] + sums.[o + 3]
+                    fsRe.[k] <- sums.[o] - sums.[o + 2]
+                    fsIm.[k] <- sums.[o + 1] - sums.[o + 3]
+                    Array.Clear(sums, o, 4)))
         let map = Array.zeroCreate (rings |> Array.sumBy (fun r -> r.NPix))
         let plans = plansOf rings
         Parallel.For(0, ng, fun gi ->
