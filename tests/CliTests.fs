@@ -51,6 +51,11 @@ let predictTests =
             Expect.floatClose Accuracy.medium (first.GetProperty("Omega_Delta_T").GetDouble()) 15.52383054 "ΩΔT in JSON"
             for key in [ "rho"; "A"; "K_zz_c2_per_Omega"; "Omega_tau_s"; "W"; "truncation_change_lmax_half"; "seconds" ] do
                 Expect.isTrue (first.TryGetProperty(key) |> fst) $"JSON has {key}"
+            // at ℓ_max = 10 the index spans ℓ = 5 … 10 and the extension check (ℓ_max ≥ 16) cannot be made
+            Expect.sequenceEqual [ for v in first.GetProperty("index_l_range").EnumerateArray() -> v.GetDouble() ] [ 5.0; 10.0 ] "index range"
+            Expect.isFalse (first.TryGetProperty("extension_change_lmax_half") |> fst) "no extension check at ℓ_max = 10"
+            Expect.stringContains r.Out "index ℓ=5–10" "the table names the index range used"
+            Expect.stringContains r.Out "needs ℓ_max ≥ 16" "the extension check says why it is missing"
             let bytes = File.ReadAllBytes png
             Expect.sequenceEqual bytes.[0..7] [| 137uy; 80uy; 78uy; 71uy; 13uy; 10uy; 26uy; 10uy |] "PNG signature" }
         test "--times writes the time series next to --out and ends at the steady state" {

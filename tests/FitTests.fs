@@ -50,6 +50,19 @@ let tests =
             coverage (fits |> Array.map (fun (f, _) -> abs (f.A - 4.0) <= f.AErr)) (fits |> Array.map (fun (f, _) -> abs (f.A - 4.0) <= 3.0 * f.AErr)) "a (b = 1/3)"
             coverage (fits |> Array.map (fun (_, f) -> abs (f.Exponent - 1.0 / 3.0) <= f.ExponentErr))
                      (fits |> Array.map (fun (_, f) -> abs (f.Exponent - 1.0 / 3.0) <= 3.0 * f.ExponentErr)) "free exponent" }
+        test "an analytic parabola χ² = ((ΩΔT − x0)/σ)²: the Δχ² = 1 interval is x0 ± σ, and open where it leaves the range" {
+            // one multipole carries the whole χ²: model C_2/C_1 = ΩΔT, observed x0 with error σ
+            let model x = [| 0.0; 1.0; x; 0.0 |]
+            let fitAt x0 sigma lo hi = Fit.omegaDT model { Ratio = [| 0.0; 1.0; x0; 0.0 |]; Err = [| 0.0; 0.0; sigma; 1.0 |] } 3 lo hi 41
+            let inside = fitAt 10.0 1.0 2.0 50.0
+            Expect.floatClose { absolute = 1e-6; relative = 0.0 } inside.OmegaDT 10.0 "minimum"
+            Expect.floatClose { absolute = 1e-6; relative = 0.0 } inside.Lower 9.0 "lower = x0 − σ"
+            Expect.floatClose { absolute = 1e-6; relative = 0.0 } inside.Upper 11.0 "upper = x0 + σ"
+            Expect.isFalse (inside.LowerOpen || inside.UpperOpen || inside.AtEdge) "closed interval inside the range"
+            let clipped = fitAt 3.0 2.0 2.0 50.0
+            Expect.isTrue clipped.LowerOpen "x0 − σ = 1 lies below the range: the lower bound is open"
+            Expect.equal clipped.Lower 2.0 "and sits on the range's edge"
+            Expect.isFalse (clipped.UpperOpen || clipped.AtEdge) "the upper bound and the minimum are inside" }
         test "ℓ_fit stops at the first multipole with signal-to-noise below 1" {
             let obs = { Ratio = [| 0.0; 1.0; 0.5; 0.2; 0.1; 0.01; 0.05 |]; Err = [| 0.0; 0.0; 0.1; 0.1; 0.05; 0.02; 0.01 |] }
             Expect.equal (Fit.lFit obs) 4 "ℓ = 5 has S/N 0.5" }

@@ -16,6 +16,14 @@ let private tinyRun =
          Expect.equal r.Code 0 r.Err
          dir)
 
+/// A finished run folder with a single realisation (too few to fit).
+let private oneRealisation =
+    lazy
+        (let dir = Path.Combine(Cli.tempDir (), "one")
+         let r = Cli.run [ "simulate"; "--rho"; "0.09"; "--nside"; "2"; "--realizations"; "1"; "--times"; "3,9"; "--lambda-min"; "2"; "--no-maps"; "--out"; dir ]
+         Expect.equal r.Code 0 r.Err
+         dir, r.Out)
+
 let private copyOf (dir: string) =
     let target = Path.Combine(Cli.tempDir (), "copy")
     for f in Directory.GetFiles(dir, "*", SearchOption.AllDirectories) do
@@ -58,6 +66,12 @@ let tests =
               [ "predict"; "--omega-dt"; "1e6" ], "grows as ΩΔT²"
               [ "predict"; "--eta"; "nan" ], "η must lie in (0, 1)"
               [ "predict"; "--rigidity"; "10 TeV" ], "unknown rigidity unit"
+              [ "predict"; "--rigidity"; "" ], "empty item"
+              [ "predict"; "--rigidity"; "10TV," ], "empty item"
+              [ "predict"; "--rigidity"; "-1PV" ], "'-1PV' must be positive"
+              [ "predict"; "--eta"; "0.5"; "--eta"; "0.6" ], "--eta is given more than once"
+              [ "predict"; "--rho"; "1e300" ], "lower ρ or raise k_max"
+              [ "simulate"; "--lambda-min"; "10"; "--kmax"; "50" ], "not both"
               [ "simulate"; "--realizations"; "100000000" ], "1 … 100000"
               [ "simulate"; "--shard"; "3/2" ], "0 ≤ I < N"
               [ "simulate"; "--shard"; "1/9"; "--realizations"; "4" ], "at most 4"
@@ -65,6 +79,10 @@ let tests =
               [ "simulate"; "--from"; "RUNJSON"; "--seed"; "3" ], "--seed cannot be given with it"
               [ "fit"; "RUN"; "--lmax"; "2" ], "4 … 1000"
               [ "fit"; "RUN"; "RUN" ], "given twice"
+              [ "fit"; "RUN"; "--lfit"; "0" ], "--lfit must be ≥ 3"
+              [ "fit"; "RUN"; "--lfit"; "1000" ], "3·Nside − 1 = 5"
+              [ "fit"; "RUN"; "--time"; "-3" ], "--time must be a positive ΩT"
+              [ "fit"; "RUN"; "ONE"; "--out"; "OUT" ], "needs at least 2"
               [ "reproduce"; "--realizations"; "1" ], "at least 2 realisations"
               [ "reproduce"; "--rigidity"; "1PV" ], "at least two rigidities"
               [ "slurm"; "--shards"; "0"; "--out"; "OUT" ], "at least 1"
@@ -80,12 +98,31 @@ let tests =
                     | "MAP" -> csvMap dir
                     | "RUN" -> tinyRun.Value
                     | "RUNJSON" -> Path.Combine(tinyRun.Value, "run.json")
+                    | "ONE" -> fst oneRealisation.Value
                     | "OUT" -> Path.Combine(dir, "out")
                     | a -> a
                 let args = args |> List.map resolve
                 let args = if List.head args = "simulate" && not (List.contains "--from" args) then args @ [ "--out"; Path.Combine(dir, "r") ] else args
                 Cli.expectInputError (Cli.runIn dir args) [ fragment ]
                 Expect.isEmpty (Directory.GetFileSystemEntries dir |> Array.filter (fun f -> not (f.EndsWith "map.csv"))) "nothing written" }
+        test "a single realisation: the error columns are empty (missing, not zero) and the summary says why" {
+            let dir, out = oneRealisation.Value
+            Expect.stringContains out "a jackknife needs at least 2" "summary"
+            let rows (file: string) = File.ReadAllLines(Path.Combine(dir, file)) |> Array.map (fun l -> l.Split ',')
+            let cl, diffusion = rows "cl.csv", rows "diffusion.csv"
+            for column in [ "err"; "ratio_err" ] do
+                let k = Array.IndexOf(cl.[0], column)
+                Expect.isTrue (cl.[1..] |> Array.forall (fun r -> r.[k] = "")) $"cl.csv {column} empty"
+            for column in [ "dz2_err"; "kzz_err" ] do
+                let k = Array.IndexOf(diffusion.[0], column)
+                Expect.isTrue (diffusion.[1..] |> Array.forall (fun r -> r.[k] = "")) $"diffusion.csv {column} empty"
+            Expect.isTrue (cl.[1..] |> Array.forall (fun r -> r.[4] <> "")) "cl_sub written" }
+        test "simulate --device cuda without an NVIDIA GPU → exit 2 before the run folder is made" {
+            let out = Path.Combine(Cli.tempDir (), "r")
+            let r = Cli.run ([ "simulate" ] @ small @ [ "--no-maps"; "--device"; "cuda"; "--out"; out ])
+            if r.Code = 0 then skiptest "an NVIDIA GPU is present here"
+            Cli.expectInputError r [ "no NVIDIA GPU" ]
+            Expect.isFalse (Directory.Exists out) "no run folder" }
         test "an --out that is a file, or in a missing folder → exit 2 for every writing command" {
             let dir = Cli.tempDir ()
             let file = csvMap dir
@@ -166,7 +203,13 @@ let tests =
             Cli.expectInputError (Cli.run [ "cl"; gz ]) [ "broken.fits.gz" ]
             let nan = Path.Combine(dir, "nan.csv")
             File.WriteAllLines(nan, Seq.append [ "ipix,f" ] [ for p in 0..11 -> if p = 7 then "7,NaN" else $"{p},1" ])
-            Cli.expectInputError (Cli.run [ "cl"; nan ]) [ "nan.csv:9"; "finite" ] }
+            Cli.expectInputError (Cli.run [ "cl"; nan ]) [ "nan.csv:9"; "finite" ]
+            let unseen = Path.Combine(dir, "unseen.csv")
+            File.WriteAllLines(unseen, Seq.append [ "ipix,f" ] [ for p in 0..11 -> if p = 3 then "3,-1.6375e+30" else $"{p},1" ])
+            Cli.expectInputError (Cli.run [ "cl"; unseen ]) [ "unseen.csv:5"; "UNSEEN" ]
+            let text = Path.Combine(dir, "notamap.fits")
+            File.WriteAllText(text, "ipix,f\n0,1\n")
+            Cli.expectInputError (Cli.run [ "cl"; text ]) [ "notamap.fits"; "not a FITS file" ] }
         test "writers refuse a NaN or ∞ and leave nothing behind (the command line reports it with exit 1)" {
             let dir = Cli.tempDir ()
             let map = Array.create 12 1.0

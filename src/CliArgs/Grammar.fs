@@ -85,12 +85,12 @@ type SimulateArgs =
             | Lc _ -> "correlation length L_c in pc; L_max = 5 L_c (default 30)."
             | Rho _ -> "ρ = r_g/L_c instead of --rigidity."
             | Eta _ -> "turbulence level η = ⟨δB²⟩/B_rms² in (0, 1) (default 0.5)."
-            | Q _ -> "spectral index q of g(k) ∝ k^−q (default 5/3)."
+            | Q _ -> "spectral index q of g(k) ∝ k^−q, in (0, 1.95] (default 5/3)."
             | Kmax _ -> "largest wavenumber in units of Ω/c (default from --lambda-min)."
             | Lambda_Min _ -> "smallest wavelength as r_g/N (default 10; the paper uses 150 at 10 TV)."
             | Nside _ -> "HEALPix Nside of the particle grid, a power of two ≤ 8192 (default 16)."
             | Realizations _ -> "number of field realisations (default 4)."
-            | Seed _ -> "64-bit seed of the study (default 1)."
+            | Seed _ -> "seed of the study, a whole number 0 … 18446744073709551615 (default 1)."
             | Times _ -> "backtracking times in 1/Ω: 10,100,1000 or log:FROM:TO:COUNT (default log:1:300:12)."
             | Device _ -> "auto, cuda, cpu or ilgpu-cpu (default auto: CUDA if present, else all CPU cores)."
             | Out _ -> "run folder (default runs/simulate-RIGIDITY); rerunning on it resumes."
@@ -116,8 +116,8 @@ type FitArgs =
             | Runs _ -> "run folders written by skymix simulate (one per rigidity)."
             | Out _ -> "folder for fit.csv, fit.json and fig6_law.png (default: the current folder)."
             | Lmax _ -> "truncation ℓ_max of the mixing matrix (default 100)."
-            | Lfit _ -> "largest multipole fitted (default: where the signal-to-noise first drops below 1)."
-            | Time _ -> "backtracking time ΩT of the spectra fitted (default: the first output ≥ 2τ_s of the run)."
+            | Lfit _ -> "largest multipole fitted, 3 … min(3·Nside − 1, --lmax) (default: where the signal-to-noise first drops below 1)."
+            | Time _ -> "fit the spectra of the first output time ≥ this ΩT; the table shows the time used (default: the first output ≥ 2τ_s of the run)."
 
 type MergeArgs =
     | [<MainCommand; ExactlyOnce>] Runs of folders: string list
@@ -165,7 +165,7 @@ type ReproduceArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Quick -> "2 CPU cores, ≤ 20 minutes: Nside 32, 8 realisations, λ_min = r_g/10 (the default)."
+            | Quick -> "about 7 minutes on 2 CPU cores: Nside 32, 8 realisations, λ_min = r_g/10 (the default)."
             | Full -> "the paper's settings (Nside 256, 35 realisations, λ_min = r_g/150 at 10 TV); meant for a GPU."
             | Out _ -> "folder of the study and its report.md (default reproduce-quick or reproduce-full)."
             | Rigidity _ -> "rigidities instead of 10TV,100TV,1PV,10PV (units GV, TV, PV)."
@@ -173,7 +173,7 @@ type ReproduceArgs =
             | Realizations _ -> "realisations per rigidity instead of the preset's."
             | Lmax _ -> "truncation of the mixing matrix (default 100)."
             | Device _ -> "auto, cuda, cpu or ilgpu-cpu (default auto)."
-            | Seed _ -> "64-bit seed (default 1)."
+            | Seed _ -> "seed of the study, a whole number 0 … 18446744073709551615 (default 1)."
 
 [<HelpDescription("show this help")>]
 type SkymixArgs =

@@ -131,13 +131,21 @@ let rigidityVolts (text: string) =
     let t = text.Trim()
     let units = [ "GV", 1e9; "TV", 1e12; "PV", 1e15 ]
     match units |> List.tryFind (fun (u, _) -> t.EndsWith(u, StringComparison.OrdinalIgnoreCase)) with
-    | Some(u, scale) -> number "rigidity" (t.Substring(0, t.Length - u.Length)) * scale
+    | Some(u, scale) ->
+        let v = number "rigidity" (t.Substring(0, t.Length - u.Length))
+        if v <= 0.0 then raise (UsageError $"rigidity '{text}' must be positive (e.g. 10TV)")
+        v * scale
     | None ->
         let unit = String(t.ToCharArray() |> Array.skipWhile (fun c -> Char.IsDigit c || c = '.' || c = 'e' || c = 'E' || c = '-' || c = '+'))
         if unit = "" then raise (UsageError $"rigidity '{text}' has no unit; write e.g. 10TV or 1PV (units GV, TV, PV)")
         else raise (UsageError $"unknown rigidity unit '{unit}' in '{text}'; use GV, TV or PV (e.g. 10TV,1PV)")
 
-let private list (text: string) = text.Split(',', StringSplitOptions.RemoveEmptyEntries)
+/// A comma-separated list of one or more items (no empty ones).
+let private list (text: string) =
+    let items = text.Split(',') |> Array.map (fun s -> s.Trim())
+    if items |> Array.exists String.IsNullOrEmpty then
+        raise (UsageError $"'{text}' has an empty item; give one or more values separated by commas, e.g. 10TV,1PV")
+    items
 
 let private predict (r: ParseResults<PredictArgs>) =
     let rig = r.TryGetResult PredictArgs.Rigidity
@@ -185,7 +193,19 @@ let shard (text: string) =
         | _ -> raise (UsageError $"--shard {text}: need I/N with 0 ≤ I < N, e.g. 0/4 … 3/4")
     | _ -> raise (UsageError $"--shard {text}: write I/N, e.g. 2/8 for the third of eight shards")
 
+/// The command-line spelling of a parsed option, e.g. Lambda_Min 10 → --lambda-min.
+let private flagOf (a: 'T) = "--" + (string a).Split(' ').[0].ToLowerInvariant().Replace('_', '-')
+
+/// Every option at most once (Argu would keep the last one silently); --sbatch may repeat.
+let private once (r: ParseResults<'T>) =
+    match r.GetAllResults() |> List.map flagOf |> List.countBy id |> List.tryFind (fun (f, k) -> k > 1 && f <> "--sbatch") with
+    | Some(f, _) -> raise (UsageError $"{f} is given more than once; give each option once")
+    | None -> ()
+
 let private simulateOptions (r: ParseResults<SimulateArgs>) : SimulateOptions =
+    once r
+    if r.Contains SimulateArgs.Kmax && r.Contains SimulateArgs.Lambda_Min then
+        raise (UsageError "give --kmax or --lambda-min, not both (both set the smallest wavelength)")
     let rig = r.TryGetResult SimulateArgs.Rigidity
     let rho = r.TryGetResult SimulateArgs.Rho
     if rig.IsSome && rho.IsSome then raise (UsageError "give either --rigidity or --rho, not both")
@@ -196,8 +216,7 @@ let private simulateOptions (r: ParseResults<SimulateArgs>) : SimulateOptions =
             | _ -> false
         match r.GetAllResults() |> List.tryFind (allowed >> not) with
         | Some a ->
-            let flag = "--" + (string a).Split(' ').[0].ToLowerInvariant().Replace('_', '-')
-            raise (UsageError $"--from repeats a recorded run with the settings of its run.json; {flag} cannot be given with it (only --out, --device, --threads, --shard)")
+            raise (UsageError $"--from repeats a recorded run with the settings of its run.json; {flagOf a} cannot be given with it (only --out, --device, --threads, --shard)")
         | None -> ()
     let volts =
         match rig, rho with
@@ -289,8 +308,16 @@ let private fit (r: ParseResults<FitArgs>) =
     Fit { Runs = operands "fit" (r.GetResult FitArgs.Runs)
           Out = r.GetResult(FitArgs.Out, defaultValue = ".")
           Lmax = r.GetResult(FitArgs.Lmax, defaultValue = 100)
-          LFit = r.GetResult(FitArgs.Lfit, defaultValue = 0)
-          Time = r.GetResult(FitArgs.Time, defaultValue = 0.0) }
+          LFit =
+            match r.TryGetResult FitArgs.Lfit with
+            | Some l when l < 3 -> raise (UsageError $"--lfit must be ≥ 3 (the fit uses C_ℓ/C_1 at ℓ = 2 … ℓ_fit), got {l}")
+            | Some l -> l
+            | None -> 0
+          Time =
+            match r.TryGetResult FitArgs.Time with
+            | Some t when not (t > 0.0 && Double.IsFinite t) -> raise (UsageError $"--time must be a positive ΩT, got {t}")
+            | Some t -> t
+            | None -> 0.0 }
 
 let private reproduce (r: ParseResults<ReproduceArgs>) =
     if r.Contains ReproduceArgs.Quick && r.Contains ReproduceArgs.Full then raise (UsageError "give --quick or --full, not both")
@@ -313,13 +340,13 @@ let parse (argv: string[]) : Command =
         let r = parser.ParseCommandLine(argv, raiseOnUsage = true)
         if split >= 0 && not (r.Contains SkymixArgs.Slurm) then raise (UsageError "'--' is only used by skymix slurm (to pass the simulate options)")
         match r.GetAllResults() with
-        | [ SkymixArgs.Predict p ] -> predict p
+        | [ SkymixArgs.Predict p ] -> once p; predict p
         | [ SkymixArgs.Simulate s ] -> simulate s
-        | [ SkymixArgs.Fit f ] -> fit f
-        | [ SkymixArgs.Reproduce r ] -> reproduce r
-        | [ SkymixArgs.Cl c ] -> cl c
-        | [ SkymixArgs.Merge m ] -> merge m
-        | [ SkymixArgs.Slurm s ] -> slurm s rest
+        | [ SkymixArgs.Fit f ] -> once f; fit f
+        | [ SkymixArgs.Reproduce r ] -> once r; reproduce r
+        | [ SkymixArgs.Cl c ] -> once c; cl c
+        | [ SkymixArgs.Merge m ] -> once m; merge m
+        | [ SkymixArgs.Slurm s ] -> once s; slurm s rest
         | [ SkymixArgs.Version ] -> ShowVersion
         | [] -> Help(parser.PrintUsage())
         | _ -> raise (UsageError "give one command; see skymix --help")

@@ -72,15 +72,25 @@ public static class Analysis
             Phi = r.Phi, Displacement2 = r.Displacement2, LocalField = r.LocalField, CosAlpha = r.CosAlpha,
         }).ToList());
 
-    /// <summary>Fits one run folder.</summary>
-    public static RigidityFit FitRun(string dir, FitOptions o)
+    /// <summary>The checks a run folder must pass before it is fitted (cheap: run.json and the finished
+    /// realisations' names); an <see cref="InputError"/> says what is missing.</summary>
+    public static (RunSettings Settings, int[] Finished) Fittable(string dir, FitOptions o)
     {
         var run = RunJson.Open(dir);
         if (!run.Execution.Shard.IsWhole)
             throw new InputError($"{dir} holds shard {run.Execution.Shard} of a study; combine the shards first (skymix merge) and fit the merged folder");
-        var s = run.Settings;
         var finished = RunFolder.Finished(dir);
         if (finished.Length < 2) throw new InputError($"{dir}: {finished.Length} finished realisation(s); fitting needs at least 2 (for errors)");
+        var lTop = Math.Min(3 * run.Settings.Nside - 1, o.Lmax);
+        if (o.LFit > lTop)
+            throw new InputError($"--lfit {o.LFit} is beyond the spectra of {dir}: ℓ_fit ≤ min(3·Nside − 1 = {3 * run.Settings.Nside - 1}, --lmax {o.Lmax}) = {lTop}");
+        return (run.Settings, finished);
+    }
+
+    /// <summary>Fits one run folder.</summary>
+    public static RigidityFit FitRun(string dir, FitOptions o)
+    {
+        var (s, finished) = Fittable(dir, o);
         var rs = finished.Select(i => RunFolder.ReadRealization(dir, i, s)).ToList();
         var e = Ensemble.Of(rs);
         var last = e.Times.Length - 1;
@@ -93,7 +103,8 @@ public static class Analysis
             : Array.FindIndex(e.Times, x => x >= 2.0 * tauSim) is var first and >= 0 ? first : last;
         var lmaxData = 3 * s.Nside - 1;
         var obs = ObservedAt(e, t);
-        var lfit = o.LFit > 0 ? Math.Min(o.LFit, Math.Min(lmaxData, o.Lmax)) : Math.Min(Fit.lFit(obs), Math.Min(lmaxData, o.Lmax));
+        var lTop = Math.Min(lmaxData, o.Lmax);
+        var lfit = o.LFit > 0 ? o.LFit : Math.Min(Fit.lFit(obs), lTop);
         var input = Input(s, o.Lmax, Accuracy.Fitting);
         var spectrum = s.Spectrum();
         var tauQlt = 3.0 * Qlt.kzz(spectrum);

@@ -46,6 +46,7 @@ public static class Study
         if (shard.Count > s.Realizations)
             throw new InputError($"--shard {shard}: {s.Realizations} realisations cannot be split into {shard.Count} shards; use at most {s.Realizations}");
         var bands = SlabField.Layout(s.Spectrum(), s.MemoryBytes); // refuses a memory budget too small, before any file
+        using var pusher = Accelerators.Create(device, threads);   // and a device that is not there
         RunFolder.Create(dir);
         using var lease = RunFolder.Lock(dir);
         if (File.Exists(Path.Combine(dir, "run.json")))
@@ -59,7 +60,6 @@ public static class Study
                     : $"{dir} holds shard {old.Execution.Shard} of this study; resume it with --shard {old.Execution.Shard}");
         }
         RunFolder.CleanInterrupted(dir);
-        using var pusher = Accelerators.Create(device, threads);
         var threadCount = threads > 0 ? threads : Environment.ProcessorCount;
         var owned = Enumerable.Range(0, s.Realizations).Where(shard.Owns).ToList();
         var finished = RunFolder.Finished(dir).Where(i => i < s.Realizations && shard.Owns(i)).ToHashSet();

@@ -14,6 +14,10 @@ type OmegaDTFit =
       /// the Δχ² = 1 interval [Lower, Upper]
       Lower: float
       Upper: float
+      /// the Δχ² = 1 level is not reached inside the search range on that side: the bound is the range's
+      /// edge, and the true one lies beyond it
+      LowerOpen: bool
+      UpperOpen: bool
       /// χ² at the minimum and its degrees of freedom (ℓ_fit − 2)
       ChiSquare: float
       Dof: int
@@ -94,11 +98,15 @@ module Fit =
                 inner <- outer
                 outer <- if dir > 0.0 then min limit (outer * factor) else max limit (outer * factor)
                 crossed <- target outer > 0.0
-            if crossed then RootFinding.Brent.FindRoot((fun x -> target x), min inner outer, max inner outer, 1e-8, 200)
-            else limit
+            if crossed then RootFinding.Brent.FindRoot((fun x -> target x), min inner outer, max inner outer, 1e-8, 200), false
+            else limit, true
+        let lower, lowerOpen = edge -1.0 lo
+        let upper, upperOpen = edge 1.0 hi
         { OmegaDT = x0
-          Lower = edge -1.0 lo
-          Upper = edge 1.0 hi
+          Lower = lower
+          Upper = upper
+          LowerOpen = lowerOpen
+          UpperOpen = upperOpen
           ChiSquare = c0
           Dof = lfit - 2
           LFit = lfit

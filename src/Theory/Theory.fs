@@ -49,13 +49,15 @@ type Prediction =
       Index: float option
       /// C_ℓ/C_1 of the same calculation truncated at lmax/2
       HalfLmaxClOverC1: float[]
-      /// max over ℓ ≤ min(30, lmax/2) of |(C_ℓ/C_1)(lmax/2) / (C_ℓ/C_1)(lmax) − 1|
-      TruncationChange: float
-      /// C_ℓ/C_1 continued to ℓ = 2 lmax by the power law of its tail (Mixing.extend)
-      ExtendedClOverC1: float[]
+      /// max over ℓ ≤ min(30, lmax/2) of |(C_ℓ/C_1)(lmax/2) / (C_ℓ/C_1)(lmax) − 1|; None when lmax < 3
+      TruncationChange: float option
+      /// C_ℓ/C_1 continued to ℓ = 2 lmax by the power law of its tail (Mixing.extend); None when
+      /// lmax < 8 or the spectrum is not positive (no tail to continue)
+      ExtendedClOverC1: float[] option
       /// the paper's check of the extension: the lmax/2 spectrum extended to lmax against the full one,
-      /// max over lmax/2 < ℓ ≤ lmax of |extended/full − 1| (nan-free: 0 when lmax < 16)
-      ExtensionChange: float
+      /// max over lmax/2 < ℓ ≤ lmax of |extended/full − 1|; None when lmax < 16 (the lmax/2 spectrum has
+      /// no tail to continue)
+      ExtensionChange: float option
       /// Σ_ℓ (2ℓ+1)(2M^(1a)+M^(1c))_{ℓℓ0} relative to Σ_ℓ (2ℓ+1)|…|, ℓ0 = 1 … lmax/2 (power lost past lmax)
       SumRuleResidual: float[]
       /// M = I + 2M^(1a) + M^(1c) on ℓ, ℓ0 = 0 … lmax
@@ -73,7 +75,7 @@ let validate (p: PredictInput) =
     if not (p.LawA > 0.0 && Double.IsFinite p.LawA) then inputError $"the law constant a must be positive, got {p.LawA}"
     let kMin = Units.kMin p.Rho p.Eta
     if not (p.KMax > kMin && Double.IsFinite p.KMax) then
-        inputError $"k_max must exceed k_min = 2πρ/(5√(1−η)) = {kMin:G4} Ω/c, got {p.KMax}"
+        inputError $"k_max must exceed k_min = 2πρ/(5√(1−η)) = {kMin:G4} Ω/c (ρ = {p.Rho:G4}, η = {p.Eta:G3}), got k_max = {p.KMax:G6} Ω/c; lower ρ or raise k_max"
 
 /// The spectrum, QLT and ΩΔT of a prediction without the mixing matrix (cheap).
 let turbulence (p: PredictInput) : Spectrum * float * float =
@@ -101,14 +103,15 @@ let predict (p: PredictInput) : Prediction =
     let over (c: float[]) = c |> Array.map (fun v -> v / c.[1])
     let ratio, ratioHalf = over cl, over clHalf
     let top = min 30 half
-    let change = Seq.max [ for l in 1 .. top -> abs (ratioHalf.[l] / ratio.[l] - 1.0) ]
+    let change =
+        if half < p.Lmax then Some(Seq.max [ for l in 1 .. top -> abs (ratioHalf.[l] / ratio.[l] - 1.0) ]) else None
     let positive (c: float[]) = c.[1..] |> Array.forall (fun v -> v > 0.0)
-    let extended = if p.Lmax >= 8 && positive ratio then Mixing.extend ratio (2 * p.Lmax) else ratio
+    let extended = if p.Lmax >= 8 && positive ratio then Some(Mixing.extend ratio (2 * p.Lmax)) else None
     let extensionChange =
         if half >= 8 && positive ratioHalf then
             let e = Mixing.extend ratioHalf p.Lmax
-            Seq.max [ for l in half + 1 .. p.Lmax -> abs (e.[l] / ratio.[l] - 1.0) ]
-        else 0.0
+            Some(Seq.max [ for l in half + 1 .. p.Lmax -> abs (e.[l] / ratio.[l] - 1.0) ])
+        else None
     let residual =
         let sums = Mixing.sumRule m1a m1c
         [| for l0 in 1 .. half ->

@@ -14,12 +14,13 @@ public static class Fit
 {
     public static int Run(Parse.FitOptions o)
     {
-        Files.CheckFolder(o.Out, "--out");
         foreach (var d in o.Runs)
             if (!Directory.Exists(d)) throw new InputError($"{d}: no such run folder");
         if (o.Runs.GroupBy(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new InputError($"{twice.First()} is given twice; name each run folder once");
         var options = Options(o.Lmax, o.LFit, o.Time);
+        CheckRuns(o.Runs, options);
+        Files.CheckFolder(o.Out, "--out");
         var fits = FitAll(o.Runs, options);
         var law = Analysis.Law(fits);
         Print(fits, law);
@@ -31,15 +32,22 @@ public static class Fit
     public static FitOptions Options(int lmax, int lfit, double time)
     {
         if (lmax < 4 || lmax > 1000) throw new InputError($"--lmax must lie in 4 … 1000, got {lmax}");
-        if (lfit < 0) throw new InputError($"--lfit must be ≥ 3, got {lfit}");
+        if (lfit != 0 && lfit < 3) throw new InputError($"--lfit must be ≥ 3, got {lfit}");
         if (time < 0) throw new InputError($"--time must be positive, got {time}");
         return new FitOptions { Lmax = lmax, LFit = lfit, Time = time };
+    }
+
+    /// <summary>Every folder is checked before the first (long) fit starts.</summary>
+    static void CheckRuns(IEnumerable<string> runs, FitOptions options)
+    {
+        foreach (var dir in runs) Analysis.Fittable(dir, options);
     }
 
     /// <summary>Fits every run folder, ordered by ρ, reporting progress on stderr.</summary>
     public static List<RigidityFit> FitAll(IEnumerable<string> runs, FitOptions options)
     {
         var fits = new List<RigidityFit>();
+        CheckRuns(runs, options);
         foreach (var dir in runs)
         {
             Console.Error.Write($"fit: {dir} ... ");
@@ -64,7 +72,8 @@ public static class Fit
         yield return "|---|---|---|---|---|---|---|---|---|---|---|";
         foreach (var f in fits)
             yield return $"| {Label(f.Settings)} | {F(f.Settings.Rho, "0.00e+00")} | {F(f.OmegaTauSQlt, "G4")} | {F(f.OmegaTauSSim, "G4")} ± {F(f.OmegaTauSSimErr, "G2")} | " +
-                         $"{F(f.Time, "G4")} | {f.Fit.LFit} | {F(f.Fit.OmegaDT, "F2")}{(f.Fit.AtEdge ? " (edge: no fit)" : "")} | [{F(f.Fit.Lower, "F2")}, {F(f.Fit.Upper, "F2")}] | ± {F(f.JackknifeSigma, "F2")} | " +
+                         $"{F(f.Time, "G4")} | {f.Fit.LFit} | {F(f.Fit.OmegaDT, "F2")}{(f.Fit.AtEdge ? " (edge: no fit)" : "")} | " +
+                         $"[{(f.Fit.LowerOpen ? "< " : "")}{F(f.Fit.Lower, "F2")}, {(f.Fit.UpperOpen ? "> " : "")}{F(f.Fit.Upper, "F2")}] | ± {F(f.JackknifeSigma, "F2")} | " +
                          $"{F(f.Fit.ReducedChiSquare, "F2")} | {F(f.CosAlpha, "F3")} ± {F(f.CosAlphaErr, "F3")} |";
         yield return "";
         var edge = fits.Where(f => f.Fit.AtEdge).Select(f => Label(f.Settings)).ToList();
@@ -118,6 +127,9 @@ public static class Fit
                 $"{v.What}{(v.What == "time" ? $" {F(v.Time, "G4")}" : "")}: {F(v.Fit.OmegaDT, "F2")} (χ²/dof {F(v.Fit.ReducedChiSquare, "F2")})")));
     }
 
+    /// <summary>Booleans as pandas reads them (True/False).</summary>
+    static string Bool(bool b) => b ? "True" : "False";
+
     static string N(double v) => Csv.Num(double.IsFinite(v) ? v : throw new InvalidOperationException($"non-finite fit result {v}"));
 
     public static void Write(string dir, IReadOnlyList<RigidityFit> fits, LawResult? law)
@@ -125,11 +137,12 @@ public static class Fit
         Files.WriteText(Path.Combine(dir, "fit.csv"), w =>
         {
             w.WriteLine("rho,rigidity_V,omega_tau_s_qlt,omega_tau_s_sim,omega_tau_s_sim_err,T,l_fit,omega_dt,omega_dt_lower,omega_dt_upper," +
-                        "omega_dt_jackknife,chi2,dof,at_edge,c1_sub,c1_sub_err,c1_qlt,c1_mat,cos_alpha,cos_alpha_err,realizations");
+                        "omega_dt_lower_open,omega_dt_upper_open,omega_dt_jackknife,chi2,dof,at_edge,c1_sub,c1_sub_err,c1_qlt,c1_mat,cos_alpha,cos_alpha_err,realizations");
             foreach (var f in fits)
                 w.WriteLine(string.Join(",", N(f.Settings.Rho), f.Settings.RigidityVolts is double r ? N(r) : "", N(f.OmegaTauSQlt), N(f.OmegaTauSSim),
-                    N(f.OmegaTauSSimErr), N(f.Time), f.Fit.LFit, N(f.Fit.OmegaDT), N(f.Fit.Lower), N(f.Fit.Upper), N(f.JackknifeSigma),
-                    N(f.Fit.ChiSquare), f.Fit.Dof, f.Fit.AtEdge ? "True" : "False", N(f.C1Sub), N(f.C1SubErr), N(f.C1Qlt), N(f.C1Mat), N(f.CosAlpha), N(f.CosAlphaErr), f.Realizations));
+                    N(f.OmegaTauSSimErr), N(f.Time), f.Fit.LFit, N(f.Fit.OmegaDT), N(f.Fit.Lower), N(f.Fit.Upper),
+                    Bool(f.Fit.LowerOpen), Bool(f.Fit.UpperOpen), N(f.JackknifeSigma),
+                    N(f.Fit.ChiSquare), f.Fit.Dof, Bool(f.Fit.AtEdge), N(f.C1Sub), N(f.C1SubErr), N(f.C1Qlt), N(f.C1Mat), N(f.CosAlpha), N(f.CosAlphaErr), f.Realizations));
         });
         Json.Write(Path.Combine(dir, "fit.json"), w =>
         {
@@ -150,6 +163,8 @@ public static class Fit
                 w.Number("omega_dt", f.Fit.OmegaDT);
                 w.Number("omega_dt_lower", f.Fit.Lower);
                 w.Number("omega_dt_upper", f.Fit.Upper);
+                w.WriteBoolean("omega_dt_lower_open", f.Fit.LowerOpen);
+                w.WriteBoolean("omega_dt_upper_open", f.Fit.UpperOpen);
                 w.Number("omega_dt_jackknife", f.JackknifeSigma);
                 w.Number("chi2", f.Fit.ChiSquare);
                 w.WriteNumber("dof", f.Fit.Dof);

@@ -127,7 +127,8 @@ public static class Predict
                           $"ℓ_max = {o.Lmax}, ΩΔT {(o.OmegaDT is null ? $"= {Fmt(o.LawA, "G3")}·(Ωτ_s)^(1/3)" : "given")}" +
                           (cases[0].RigidityVolts is null ? "" : $", B_rms = {Fmt(o.BrmsMicroGauss, "G3")} µG, L_c = {Fmt(o.LcParsec, "G3")} pc"));
         Console.WriteLine();
-        Console.WriteLine($"{"rigidity",-10} {"ρ = r_g/L_c",12} {"Ωτ_s",9} {"ΩΔT",8} {"C_2/C_1",11} {"C_10/C_1",11} {"index ℓ=5–30",13} {"τ_s [yr]",10} {"time [s]",9}");
+        var indexHeader = o.Lmax >= 6 ? $"index ℓ=5–{Math.Min(30, o.Lmax)}" : "index";
+        Console.WriteLine($"{"rigidity",-10} {"ρ = r_g/L_c",12} {"Ωτ_s",9} {"ΩΔT",8} {"C_2/C_1",11} {"C_10/C_1",11} {indexHeader,13} {"τ_s [yr]",10} {"time [s]",9}");
         foreach (var c in cases)
         {
             var p = c.Result!;
@@ -138,10 +139,16 @@ public static class Predict
                               $"{Fmt(p.OmegaDT, "F3"),8} {Sci(p.ClOverC1[2]),11} {c10,11} {index,13} {tau,10} {Fmt(c.Seconds, "F2"),9}");
         }
         Console.WriteLine();
-        Console.WriteLine($"Truncation check: C_ℓ/C_1 at ℓ ≤ 30 changes by up to {string.Join(", ", cases.Select(c => Fmt(100 * c.Result!.TruncationChange, "F1") + "%"))} " +
-                          $"between ℓ_max = {Math.Max(2, o.Lmax / 2)} and {o.Lmax} (physics.md §4: C_ℓ/C_1 grows slowly with ℓ_max).");
-        Console.WriteLine($"Extension check (paper, Sec. 2.2.3): the ℓ_max = {Math.Max(2, o.Lmax / 2)} spectrum continued by its tail's power law differs from the " +
-                          $"ℓ_max = {o.Lmax} one by up to {string.Join(", ", cases.Select(c => Fmt(100 * c.Result!.ExtensionChange, "F0") + "%"))} above ℓ = {Math.Max(2, o.Lmax / 2)}.");
+        static string Percent(FSharpOption<double>? v, string format) => v is { } x ? Fmt(100 * x.Value, format) + "%" : "–";
+        var half = Math.Max(2, o.Lmax / 2);
+        Console.WriteLine(o.Lmax > half
+            ? $"Truncation check: C_ℓ/C_1 at ℓ ≤ {Math.Min(30, half)} changes by up to {string.Join(", ", cases.Select(c => Percent(c.Result!.TruncationChange, "F1")))} " +
+              $"between ℓ_max = {half} and {o.Lmax} (physics.md §4: C_ℓ/C_1 grows slowly with ℓ_max)."
+            : "Truncation check: needs ℓ_max ≥ 3 (it compares ℓ_max with ℓ_max/2).");
+        Console.WriteLine(o.Lmax >= 16
+            ? $"Extension check (paper, Sec. 2.2.3): the ℓ_max = {half} spectrum continued by its tail's power law differs from the " +
+              $"ℓ_max = {o.Lmax} one by up to {string.Join(", ", cases.Select(c => Percent(c.Result!.ExtensionChange, "F0")))} above ℓ = {half}."
+            : "Extension check (paper, Sec. 2.2.3): needs ℓ_max ≥ 16 (the ℓ_max/2 spectrum must have a tail from ℓ = 8 on to continue).");
     }
 
     /// <summary>Ω [1/s] of a rigidity in the study's B_rms.</summary>
@@ -242,15 +249,20 @@ public static class Predict
                 w.Number("Lambda_2", p.Lambda2);
                 w.Number("W", p.W);
                 w.WriteNumber("lmax", p.Input.Lmax);
-                if (p.Index is { } ix) w.Number("index_l5_30", ix.Value); else w.WriteNull("index_l5_30");
-                w.Number("truncation_change_lmax_half", p.TruncationChange);
-                w.Number("extension_change_lmax_half", p.ExtensionChange);
+                // checks that cannot be made at this ℓ_max are left out
+                if (p.Index is { } ix)
+                {
+                    w.Number("index", ix.Value);
+                    w.Numbers("index_l_range", new double[] { 5, Math.Min(30, p.Input.Lmax) });
+                }
+                if (p.TruncationChange is { } tc) w.Number("truncation_change_lmax_half", tc.Value);
+                if (p.ExtensionChange is { } ec) w.Number("extension_change_lmax_half", ec.Value);
                 w.Number("sum_rule_residual_max", p.SumRuleResidual.Max(Math.Abs));
                 w.Number("seconds", c.Seconds);
                 w.Numbers("cl_over_c1", p.ClOverC1);
                 w.Numbers("cl_over_S", p.Cl);
                 w.Numbers("cl_over_c1_at_half_lmax", p.HalfLmaxClOverC1);
-                w.Numbers("cl_over_c1_extended_to_2lmax", p.ExtendedClOverC1);
+                if (p.ExtendedClOverC1 is { } ext) w.Numbers("cl_over_c1_extended_to_2lmax", ext.Value);
                 if (c.Evolution is { } ev)
                 {
                     w.WriteStartArray("evolution_cl_over_S");

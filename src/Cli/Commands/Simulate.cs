@@ -100,9 +100,16 @@ public static class Simulate
         Console.WriteLine();
         Console.WriteLine($"{"ΩT",9} {"K_zz(T)",10} {"± err",8} {"K_zz/QLT",9} {"C_1^sub",11} {"noise N",11}");
         var kzzQlt = Qlt.kzz(spectrum);
+        // a jackknife needs two realisations
+        string Err(double v, string f) => e.Count >= 2 ? F(v, f) : "–";
         for (var t = 0; t < e.Times.Length; t++)
-            Console.WriteLine($"{F(e.Times[t], "F1"),9} {F(e.Kzz(t), "F3"),10} {F(e.Dz2Err[t] / (2 * e.Times[t]), "F3"),8} " +
+            Console.WriteLine($"{F(e.Times[t], "F1"),9} {F(e.Kzz(t), "F3"),10} {Err(e.Dz2Err[t] / (2 * e.Times[t]), "F3"),8} " +
                               $"{F(e.Kzz(t) / kzzQlt, "F3"),9} {F(e.ClSub[t][1], "0.000e+00"),11} {F(e.Noise[t], "0.000e+00"),11}");
+        var negative = Enumerable.Range(0, e.Times.Length).Where(t => e.Noise[t] < 0).ToList();
+        if (negative.Count > 0)
+            Console.WriteLine($"warning: the self-consistent noise N is negative at ΩT = {string.Join(", ", negative.Select(t => F(e.Times[t], "G4")))}: " +
+                              $"these maps have no white plateau at ℓ ≥ 2·Nside = {2 * s.Nside} to measure the shot noise from, so C_ℓ^sub " +
+                              "there is not a noise-subtracted spectrum (compare noise_eq7 in cl.csv; a larger Nside or later times help).");
         Console.WriteLine();
         // the mixing-matrix prediction for the same ρ (ΩΔT from the law with a = 4)
         var lmax = Math.Min(3 * s.Nside - 1, 30);
@@ -110,12 +117,13 @@ public static class Simulate
         Api.Prediction? p = null;
         try { p = Api.predict(input); }
         catch (InputError outside) { Console.WriteLine($"(no mixing-matrix prediction for this study: {outside.Message})"); }
-        Console.WriteLine($"C_ℓ^sub/C_1^sub at ΩT = {F(e.Times[last], "F1")} ({e.Count} realisations, jackknife errors)" +
+        Console.WriteLine($"C_ℓ^sub/C_1^sub at ΩT = {F(e.Times[last], "F1")} " +
+                          (e.Count >= 2 ? $"({e.Count} realisations, jackknife errors)" : "(1 realisation: no errors; a jackknife needs at least 2)") +
                           (p is null ? "" : $" next to the mixing matrix (ΩΔT = 4(Ωτ_s)^1/3 = {F(p.OmegaDT, "F2")}, ℓ_max = {input.Lmax})") +
                           $"; ⟨cos α⟩ = {F(e.CosAlpha, "F3")}:");
         Console.WriteLine($"{"ℓ",4} {"simulated",11} {"± err",10} {"predicted",11}");
         for (var l = 1; l <= Math.Min(lmax, 12); l++)
-            Console.WriteLine($"{l,4} {F(e.Ratio[last][l], "0.000e+00"),11} {F(e.RatioErr[last][l], "0.0e+00"),10} {(p is null ? "–" : F(p.ClOverC1[l], "0.000e+00")),11}");
+            Console.WriteLine($"{l,4} {F(e.Ratio[last][l], "0.000e+00"),11} {Err(e.RatioErr[last][l], "0.0e+00"),10} {(p is null ? "–" : F(p.ClOverC1[l], "0.000e+00")),11}");
     }
 }
 

@@ -18,8 +18,12 @@ public static class Fits
 {
     const int Block = 2880;
 
-    /// <summary>healpy's UNSEEN, the value of masked pixels (float32 and float64 spellings).</summary>
+    /// <summary>healpy's UNSEEN, the value of masked pixels.</summary>
     const double Unseen = -1.6375e30;
+
+    /// <summary>Whether a pixel value is healpy's UNSEEN (masked), with healpy's mask_bad tolerance
+    /// (rtol 1e-5, so the float32 spelling counts too).</summary>
+    public static bool IsUnseen(double v) => Math.Abs(v - Unseen) <= 1e-5 * Math.Abs(Unseen);
 
     static string Card(string key, string value, string comment = "")
     {
@@ -129,10 +133,12 @@ public static class Fits
         return (size, count, type);
     }
 
-    /// <summary>Whether a file is FITS (plain or gzipped) rather than CSV, judged by its first bytes.</summary>
+    /// <summary>Whether a file is meant as FITS (plain or gzipped) rather than CSV: by its name (.fits, .fit,
+    /// .fits.gz) or else by its first bytes.</summary>
     public static bool Looks(string file)
     {
-        if (!File.Exists(file)) return file.EndsWith(".fits", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".fits.gz", StringComparison.OrdinalIgnoreCase);
+        if (new[] { ".fits", ".fit", ".fits.gz" }.Any(e => file.EndsWith(e, StringComparison.OrdinalIgnoreCase))) return true;
+        if (!File.Exists(file)) return false;
         try
         {
             using var f = File.OpenRead(file);
@@ -189,7 +195,7 @@ public static class Fits
         if (type is not ('D' or 'E')) throw new InputError($"{file}: column 1 has format '{tform}'; only float32 (E) and float64 (D) maps are read");
         if (rowBytes < (long)size * count || rowBytes > b.Length || rows < 1 || rows > int.MaxValue / count)
             throw new InputError($"{file}: NAXIS1 = {rowBytes}, NAXIS2 = {rows} do not fit column format '{tform}'");
-        if (data + rowBytes * rows > b.Length) throw new InputError($"{file}: truncated: the table needs {rowBytes * rows} data bytes, the file has {b.Length - data}");
+        if (data + rowBytes * rows > b.Length) throw new InputError($"{file}: truncated: the table needs {rowBytes * rows} data bytes, the file has {Math.Max(0, b.Length - data)}");
         var npix = rows * count;
         var nside = (Healpix.nsideOfNpix(npix) ?? throw new InputError($"{file}: {npix} pixels; a full-sky HEALPix map has 12·Nside² pixels")).Value;
         if (h.TryGetValue("NSIDE", out var ns) && ns != nside.ToString(CultureInfo.InvariantCulture))
@@ -200,7 +206,7 @@ public static class Fits
             {
                 var at = (int)(data + r * rowBytes + (long)k * size);
                 var v = size == 8 ? BinaryPrimitives.ReadDoubleBigEndian(b.AsSpan(at)) : BinaryPrimitives.ReadSingleBigEndian(b.AsSpan(at));
-                var masked = size == 8 ? v == Unseen : (float)v == (float)Unseen;
+                var masked = IsUnseen(v);
                 if (!double.IsFinite(v) || masked)
                     throw new InputError($"{file}: pixel {r * count + k} is {(masked ? "UNSEEN (masked)" : v)}; only finite values of full-sky maps are read (masked maps are not supported)");
                 values[r * count + k] = v;

@@ -35,6 +35,8 @@ public static class MapCsv
             if (ipix != i)
                 throw new InputError($"{file}:{line}: ipix is {fields[0]}, expected {i} (rows in RING order)");
             map[i] = Csv.Finite(fields[1], file, line, "f");
+            if (Fits.IsUnseen(map[i]))
+                throw new InputError($"{file}:{line}: f is healpy's UNSEEN (a masked pixel); only full-sky maps are read (masked maps are not supported)");
         }
         return map;
     }

@@ -195,19 +195,21 @@ public static class RunFolder
     /// <summary>Writes the ensemble files cl.csv, diffusion.csv and dipole.csv from the finished realisations.</summary>
     public static void WriteEnsemble(string dir, Ensemble e, IReadOnlyList<RealizationResult> rs)
     {
+        // a jackknife needs two realisations: with one, the error fields are left empty (missing, not zero)
+        string Err(double v) => e.Count >= 2 ? N(v) : "";
         Files.WriteText(Path.Combine(dir, "cl.csv"), w =>
         {
             w.WriteLine("T,l,cl_num,noise,cl_sub,err,noise_eq7,ratio,ratio_err");
             for (var t = 0; t < e.Times.Length; t++)
                 for (var l = 0; l < e.ClNum[t].Length; l++)
-                    w.WriteLine($"{N(e.Times[t])},{l},{N(e.ClNum[t][l])},{N(e.Noise[t])},{N(e.ClSub[t][l])},{N(e.ClSubErr[t][l])}," +
-                                $"{N(e.NoiseEq7[t])},{N(e.Ratio[t][l])},{N(e.RatioErr[t][l])}");
+                    w.WriteLine($"{N(e.Times[t])},{l},{N(e.ClNum[t][l])},{N(e.Noise[t])},{N(e.ClSub[t][l])},{Err(e.ClSubErr[t][l])}," +
+                                $"{N(e.NoiseEq7[t])},{N(e.Ratio[t][l])},{Err(e.RatioErr[t][l])}");
         });
         Files.WriteText(Path.Combine(dir, "diffusion.csv"), w =>
         {
             w.WriteLine("T,dz2,kzz,dz2_err,kzz_err");
             for (var t = 0; t < e.Times.Length; t++)
-                w.WriteLine($"{N(e.Times[t])},{N(e.Dz2[t])},{N(e.Kzz(t))},{N(e.Dz2Err[t])},{N(e.Dz2Err[t] / (2 * e.Times[t]))}");
+                w.WriteLine($"{N(e.Times[t])},{N(e.Dz2[t])},{N(e.Kzz(t))},{Err(e.Dz2Err[t])},{Err(e.Dz2Err[t] / (2 * e.Times[t]))}");
         });
         Files.WriteText(Path.Combine(dir, "dipole.csv"), w =>
         {
