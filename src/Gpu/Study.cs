@@ -46,6 +46,10 @@ public static class Study
         if (shard.Count > s.Realizations)
             throw new InputError($"--shard {shard}: {s.Realizations} realisations cannot be split into {shard.Count} shards; use at most {s.Realizations}");
         var bands = SlabField.Layout(s.Spectrum(), s.MemoryBytes); // refuses a memory budget too small, before any file
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (SlabField.Bytes(bands) > available / 2)
+            throw new InputError($"the turbulent field needs {SlabField.Bytes(bands) / 1048576.0:F0} MB, more than half of this machine's " +
+                                 $"{available / 1048576.0:F0} MB; lower --memory (it allows fewer, larger grids) or --kmax");
         using var pusher = Accelerators.Create(device, threads);   // and a device that is not there
         RunFolder.Create(dir);
         using var lease = RunFolder.Lock(dir);
