@@ -38,6 +38,15 @@ let private readRaw (path: string) =
     let b = File.ReadAllBytes path
     Array.init (b.Length / 8) (fun i -> BitConverter.ToDouble(b, 8 * i))
 
+/// Runs a healpy script that writes two raw float64 files (its argv[1] and argv[2]) and reads them back.
+let private fromHealpy (script: string) =
+    needHealpy ()
+    let dir = Cli.tempDir ()
+    let a, b = Path.Combine(dir, "a.bin"), Path.Combine(dir, "b.bin")
+    let code, _, err = py script [ a; b ]
+    Expect.equal code 0 err
+    readRaw a, readRaw b
+
 let tests =
     testList "healpy interop" [
         test "healpy read_map reads our FITS map to the bit, and anafast(iter=0) of it equals our C_ℓ to 1e-10" {
@@ -57,31 +66,18 @@ let tests =
             let ours = Api.angularSpectrum (Fits.Read fits) 47 0
             allClose "anafast of our FITS map" [ for l in 0 .. 47 -> rel $"C_{l}" theirs.[l] ours.[l] Tol.healpy 0.0 ] }
         test "anafast(iter=0) of a random Nside 128 map equals healpy's to 1e-10 (polar rings through Bluestein's FFT, the m limit active)" {
-            needHealpy ()
-            let dir = Cli.tempDir ()
-            let raw, cls = Path.Combine(dir, "map.bin"), Path.Combine(dir, "cl.bin")
-            let code, _, err =
-                py "import sys, healpy as hp, numpy as np\nm = np.random.default_rng(11).standard_normal(12 * 128**2)\nm.tofile(sys.argv[1])\nhp.anafast(m, lmax=383, iter=0).tofile(sys.argv[2])"
-                   [ raw; cls ]
-            Expect.equal code 0 err
-            let theirs = readRaw cls
-            let ours = Api.angularSpectrum (readRaw raw) 383 0
+            let map, theirs =
+                fromHealpy "import sys, healpy as hp, numpy as np\nm = np.random.default_rng(11).standard_normal(12 * 128**2)\nm.tofile(sys.argv[1])\nhp.anafast(m, lmax=383, iter=0).tofile(sys.argv[2])"
+            let ours = Api.angularSpectrum map 383 0
             allClose "anafast, Nside 128" [ for l in 0 .. 383 -> rel $"C_{l}" theirs.[l] ours.[l] Tol.healpy 0.0 ] }
         test "alm2map of random a_ℓm at Nside 128 (ℓmax 383) equals healpy's synthesis to 1e-12 of max|f|" {
-            needHealpy ()
-            let dir = Cli.tempDir ()
-            let almFile, mapFile = Path.Combine(dir, "alm.bin"), Path.Combine(dir, "map.bin")
-            let code, _, err =
-                py ("import sys, healpy as hp, numpy as np\nlmax = 383\nrng = np.random.default_rng(5)\n" +
-                    "n = hp.Alm.getsize(lmax)\na = rng.standard_normal(n) + 1j * rng.standard_normal(n)\n" +
-                    "a[:lmax + 1] = a[:lmax + 1].real\n" +
-                    "np.stack([a.real, a.imag], axis=1).tofile(sys.argv[1])\n" +
-                    "hp.alm2map(a, 128, lmax=lmax).tofile(sys.argv[2])")
-                   [ almFile; mapFile ]
-            Expect.equal code 0 err
-            let reIm = readRaw almFile
+            let reIm, theirs =
+                fromHealpy ("import sys, healpy as hp, numpy as np\nlmax = 383\nrng = np.random.default_rng(5)\n" +
+                            "n = hp.Alm.getsize(lmax)\na = rng.standard_normal(n) + 1j * rng.standard_normal(n)\n" +
+                            "a[:lmax + 1] = a[:lmax + 1].real\n" +
+                            "np.stack([a.real, a.imag], axis=1).tofile(sys.argv[1])\n" +
+                            "hp.alm2map(a, 128, lmax=lmax).tofile(sys.argv[2])")
             let alm = { Lmax = 383; Re = Array.init (reIm.Length / 2) (fun i -> reIm.[2 * i]); Im = Array.init (reIm.Length / 2) (fun i -> reIm.[2 * i + 1]) }
-            let theirs = readRaw mapFile
             let ours = Sky.alm2map (Healpix.rings 128) alm
             let scale = theirs |> Array.map abs |> Array.max
             allClose "alm2map, Nside 128" [ for p in 0 .. theirs.Length - 1 -> case $"pixel {p}" theirs.[p] ours.[p] (1e-12 * scale) ] }
