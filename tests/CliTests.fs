@@ -75,7 +75,8 @@ let predictTests =
               [ "--lmax"; "1" ], "2 … 1000"
               [ "--lmax"; "1001" ], "2 … 1000"
               [ "--rigidity"; "10XV" ], "unknown rigidity unit"
-              [ "--rho"; "1e-3"; "--kmax"; "1e-4" ], "k_max must exceed k_min" ] do
+              [ "--rho"; "1e-3"; "--kmax"; "1e-4" ], "k_max must exceed k_min"
+              [ "--times"; "0" ], "--times must be a number of steps ≥ 1" ] do
             test $"bad input {String.Join(' ', args)} → exit 2, one line, no file written" {
                 let dir = Cli.tempDir ()
                 let csv = IO.Path.Combine(dir, "x.csv")

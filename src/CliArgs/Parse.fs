@@ -166,7 +166,11 @@ let private predict (r: ParseResults<PredictArgs>) =
               OmegaDT = nullable (r.TryGetResult PredictArgs.Omega_Dt)
               LawA = r.GetResult(PredictArgs.A, defaultValue = 4.0)
               Lmax = r.GetResult(PredictArgs.Lmax, defaultValue = 100)
-              Times = r.GetResult(PredictArgs.Times, defaultValue = 0)
+              Times =
+                match r.TryGetResult PredictArgs.Times with
+                | Some n when n < 1 -> raise (UsageError $"--times must be a number of steps ≥ 1, got {n}")
+                | Some n -> n
+                | None -> 0
               Out = orNull (r.TryGetResult PredictArgs.Out)
               Json = orNull (r.TryGetResult PredictArgs.Json)
               Plot = orNull (r.TryGetResult PredictArgs.Plot)

@@ -603,5 +603,7 @@ module Sky =
         (4.0 * Math.PI * variance - low) / float (map.Length - 4 * nside * nside)
 
     /// Shot noise of eq. 7 in its measured form, N_ℓ = (4π/N_pix) ⟨((r(t₀) − r⊕)·∇f̄/f̄)²⟩, given that mean
-    /// square; it counts the whole map variance as noise and so sits above the plateau by the signal's share.
+    /// square. It is the mean power per mode of the whole map, signal included: far above the ℓ ≥ 2Nside
+    /// plateau while the smooth displacement dominates (early times), and within tens of per cent of it,
+    /// on either side, later (README, Noise).
     let noiseEq7 (npix: int) (meanSquareDisplacement: float) = 4.0 * Math.PI / float npix * meanSquareDisplacement

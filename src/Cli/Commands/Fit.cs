@@ -15,7 +15,7 @@ public static class Fit
     public static int Run(Parse.FitOptions o)
     {
         foreach (var d in o.Runs)
-            if (!Directory.Exists(d)) throw new InputError($"{d}: no such run folder");
+            if (!Directory.Exists(d)) throw new InputError(File.Exists(d) ? $"{d} is a file, not a run folder" : $"{d}: no such run folder");
         if (o.Runs.GroupBy(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new InputError($"{twice.First()} is given twice; name each run folder once");
         var options = Options(o.Lmax, o.LFit, o.Time);
