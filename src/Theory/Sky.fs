@@ -3,6 +3,7 @@ namespace SkyMix.Theory
 open System
 open System.Buffers
 open System.Collections.Generic
+open System.Runtime.InteropServices
 open System.Runtime.Intrinsics
 open System.Threading.Tasks
 
@@ -246,22 +247,27 @@ module Sky =
                 re.[m] <- re.[m - 1] * c1 - im.[m - 1] * s1
                 im.[m] <- re.[m - 1] * s1 + im.[m - 1] * c1
 
-    /// Fourier phases of one ring: F_m = Σ_j f_j e^{−imφ_j} for m = 0 … lmax (aliased beyond n/2).
-    let private ringPhases (plans: IReadOnlyDictionary<int, Fft.RealPlan>) (map: float[]) (r: Ring) (lmax: int) (re: Span<float>) (im: Span<float>) =
+    /// Fourier phases of one ring, F_m = Σ_j f_j e^{−imφ_j} for m = 0 … lmax (aliased beyond n/2), into
+    /// re.[4m + lane], im.[4m + lane]; (rr, ri) = e^{−imφ0} of the ring.
+    let private ringPhases (plans: IReadOnlyDictionary<int, Fft.RealPlan>) (map: float[]) (r: Ring) (lmax: int)
+                           (rr: float[]) (ri: float[]) (lane: int) (re: Span<float>) (im: Span<float>) =
         let n = r.NPix
         let h = n / 2
         let pool = ArrayPool<float>.Shared
-        let xr, xi, rr, ri = pool.Rent(h + 1), pool.Rent(h + 1), pool.Rent(lmax + 1), pool.Rent(lmax + 1)
+        let xr, xi = pool.Rent(h + 1), pool.Rent(h + 1)
         Fft.realForward plans.[n] map (int r.FirstPix) (Span xr) (Span xi)
-        rotation r.Phi0 lmax rr ri
-        let mutable k = 0 // m mod n
-        for m in 0 .. lmax do
+        // m ≤ n/2 read the half spectrum directly; above, m mod n and the mirror image
+        for m in 0 .. min lmax h do
+            re.[4 * m + lane] <- xr.[m] * rr.[m] - xi.[m] * ri.[m]
+            im.[4 * m + lane] <- xr.[m] * ri.[m] + xi.[m] * rr.[m]
+        for m in h + 1 .. lmax do
+            let k = m % n
             let fr = if k <= h then xr.[k] else xr.[n - k]
             let fi = if k <= h then xi.[k] else -xi.[n - k]
-            re.[m] <- fr * rr.[m] - fi * ri.[m]
-            im.[m] <- fr * ri.[m] + fi * rr.[m]
-            k <- if k = n - 1 then 0 else k + 1
-        for a in [| xr; xi; rr; ri |] do pool.Return a
+            re.[4 * m + lane] <- fr * rr.[m] - fi * ri.[m]
+            im.[4 * m + lane] <- fr * ri.[m] + fi * rr.[m]
+        pool.Return xr
+        pool.Return xi
 
     /// Synthesis of one ring: f_j = Σ_{m=−lmax}^{lmax} F_m e^{imφ_j} (F_{−m} = conj F_m) into map.
     let private ringSynthesis (plans: IReadOnlyDictionary<int, Fft.RealPlan>) (map: float[]) (r: Ring) (lmax: int) (fRe: int -> float) (fIm: int -> float) =
@@ -294,6 +300,9 @@ module Sky =
     /// Phases per (group, m), index g·(lmax+1) + m, for the even (north + south) and odd (north − south) ℓ−m.
     type private Phases = { ERe: V[]; EIm: V[]; ORe: V[]; OIm: V[] }
 
+    /// Group gi's block of nm vectors as 4·nm doubles (index 4m + lane).
+    let private lanes (a: V[]) (gi: int) (nm: int) : Span<float> = MemoryMarshal.Cast<V, float>(Span(a, gi * nm, nm))
+
     let private phasesOf (groups: Group[]) (weight: float) (map: float[]) (lmax: int) : Phases =
         let ng = groups.Length
         let nm = lmax + 1
@@ -302,25 +311,30 @@ module Sky =
         let ph = { ERe = rent (); EIm = rent (); ORe = rent (); OIm = rent () }
         let plans = plansOf (groups |> Array.collect (fun g -> g.Pairs |> Array.map (fun p -> p.North)))
         Parallel.For(0, ng, fun gi ->
-            // lanes × m; a missing south ring leaves zeros, so the equator enters both parities
+            // the north phases go into the E slots and the south ones into the O slots, lane by lane; then
+            // E = w(N + S), O = w(N − S) in place. Lanes without a ring (or a south ring) stay zero, so
+            // the equator enters both parities.
+            let pairs = groups.[gi].Pairs
+            if pairs.Length < 4 || pairs |> Array.exists (fun p -> p.South.IsNone) then
+                for a in [| ph.ERe; ph.EIm; ph.ORe; ph.OIm |] do Array.Clear(a, gi * nm, nm)
             let pool = ArrayPool<float>.Shared
-            let nRe, nIm, sRe, sIm = pool.Rent(4 * nm), pool.Rent(4 * nm), pool.Rent(4 * nm), pool.Rent(4 * nm)
-            for a in [| nRe; nIm; sRe; sIm |] do Array.Clear(a, 0, 4 * nm)
-            groups.[gi].Pairs |> Array.iteri (fun k p ->
-                ringPhases plans map p.North lmax (Span(nRe, k * nm, nm)) (Span(nIm, k * nm, nm))
+            let rr, ri = pool.Rent(lmax + 1), pool.Rent(lmax + 1)
+            pairs |> Array.iteri (fun lane p ->
+                // mirror rings share φ0 and so the rotation
+                rotation p.North.Phi0 lmax rr ri
+                ringPhases plans map p.North lmax rr ri lane (lanes ph.ERe gi nm) (lanes ph.EIm gi nm)
                 match p.South with
-                | ValueSome s -> ringPhases plans map s lmax (Span(sRe, k * nm, nm)) (Span(sIm, k * nm, nm))
+                | ValueSome s -> ringPhases plans map s lmax rr ri lane (lanes ph.ORe gi nm) (lanes ph.OIm gi nm)
                 | ValueNone -> ())
+            pool.Return rr
+            pool.Return ri
             let w = Vector256.Create weight
-            let inline lanes (a: float[]) m = Vector256.Create(a.[m], a.[nm + m], a.[2 * nm + m], a.[3 * nm + m])
-            for m in 0 .. lmax do
-                let i = gi * nm + m
-                let nr, ni, sr, si = lanes nRe m, lanes nIm m, lanes sRe m, lanes sIm m
+            for i in gi * nm .. gi * nm + lmax do
+                let nr, ni, sr, si = ph.ERe.[i], ph.EIm.[i], ph.ORe.[i], ph.OIm.[i]
                 ph.ERe.[i] <- w * (nr + sr)
                 ph.EIm.[i] <- w * (ni + si)
                 ph.ORe.[i] <- w * (nr - sr)
-                ph.OIm.[i] <- w * (ni - si)
-            for a in [| nRe; nIm; sRe; sIm |] do pool.Return a)
+                ph.OIm.[i] <- w * (ni - si))
         |> ignore
         ph
 
