@@ -269,24 +269,26 @@ module Sky =
         pool.Return xr
         pool.Return xi
 
-    /// Synthesis of one ring: f_j = Σ_{m=−lmax}^{lmax} F_m e^{imφ_j} (F_{−m} = conj F_m) into map.
-    let private ringSynthesis (plans: IReadOnlyDictionary<int, Fft.RealPlan>) (map: float[]) (r: Ring) (lmax: int) (fRe: int -> float) (fIm: int -> float) =
+    /// Synthesis of one ring: f_j = Σ_{m=−lmax}^{lmax} F_m e^{imφ_j} (F_{−m} = conj F_m) into map, with
+    /// F_m = fRe.[4m + lane] + i fIm.[4m + lane]; (rr, ri) = e^{−imφ0} of the ring.
+    let private ringSynthesis (plans: IReadOnlyDictionary<int, Fft.RealPlan>) (map: float[]) (r: Ring) (lmax: int)
+                              (rr: float[]) (ri: float[]) (lane: int) (fRe: Span<float>) (fIm: Span<float>) =
         let n = r.NPix
         let h = n / 2
         let pool = ArrayPool<float>.Shared
-        let gr, gi, rr, ri = pool.Rent(h + 1), pool.Rent(h + 1), pool.Rent(lmax + 1), pool.Rent(lmax + 1)
+        let gr, gi = pool.Rent(h + 1), pool.Rent(h + 1)
         Array.Clear(gr, 0, h + 1)
         Array.Clear(gi, 0, h + 1)
-        rotation r.Phi0 lmax rr ri
         // F_m e^{imφ0} goes to bin m mod n and its conjugate (F_{−m}) to bin −m mod n; the half
         // spectrum k ≤ n/2 keeps the contributions that land there (the rest are their mirror images)
-        let put k (vr: float) (vi: float) =
+        let inline put k (vr: float) (vi: float) =
             if k <= h then
                 gr.[k] <- gr.[k] + vr
                 gi.[k] <- gi.[k] + vi
         for m in 0 .. lmax do
-            let vr = fRe m * rr.[m] + fIm m * ri.[m] // F_m · conj(e^{−imφ0})
-            let vi = fIm m * rr.[m] - fRe m * ri.[m]
+            let fr, fi = fRe.[4 * m + lane], fIm.[4 * m + lane]
+            let vr = fr * rr.[m] + fi * ri.[m] // F_m · conj(e^{−imφ0})
+            let vi = fi * rr.[m] - fr * ri.[m]
             let k = m % n
             if m = 0 then gr.[0] <- gr.[0] + vr
             else
@@ -295,7 +297,8 @@ module Sky =
         gi.[0] <- 0.0
         gi.[h] <- 0.0
         Fft.realBackward plans.[n] (ReadOnlySpan(gr, 0, h + 1)) (ReadOnlySpan(gi, 0, h + 1)) map (int r.FirstPix)
-        for a in [| gr; gi; rr; ri |] do pool.Return a
+        pool.Return gr
+        pool.Return gi
 
     /// Phases per (group, m), index g·(lmax+1) + m, for the even (north + south) and odd (north − south) ℓ−m.
     type private Phases = { ERe: V[]; EIm: V[]; ORe: V[]; OIm: V[] }
@@ -540,12 +543,17 @@ module Sky =
         let map = Array.zeroCreate (rings |> Array.sumBy (fun r -> r.NPix))
         let plans = plansOf rings
         Parallel.For(0, ng, fun gi ->
+            let pool = ArrayPool<float>.Shared
+            let rr, ri = pool.Rent(lmax + 1), pool.Rent(lmax + 1)
             groups.[gi].Pairs |> Array.iteri (fun lane p ->
-                let get (a: V[]) m = a.[gi * nm + m].GetElement lane
-                ringSynthesis plans map p.North lmax (get fnRe) (get fnIm)
+                // mirror rings share φ0 and so the rotation
+                rotation p.North.Phi0 lmax rr ri
+                ringSynthesis plans map p.North lmax rr ri lane (lanes fnRe gi nm) (lanes fnIm gi nm)
                 match p.South with
-                | ValueSome s -> ringSynthesis plans map s lmax (get fsRe) (get fsIm)
-                | ValueNone -> ()))
+                | ValueSome s -> ringSynthesis plans map s lmax rr ri lane (lanes fsRe gi nm) (lanes fsIm gi nm)
+                | ValueNone -> ())
+            pool.Return rr
+            pool.Return ri)
         |> ignore
         releaseStarts starts
         map
