@@ -22,7 +22,7 @@ public static class Plots
             line.LegendText = label;
             line.Color = color;
             line.LineWidth = 2;
-            if (index is not null && ratio.Length > 30)
+            if (index is not null && ratio.Length > 6)
             {
                 // the power law through the fit range, anchored at the geometric mean of ℓ = 5…30
                 var lo = 5; var hi = Math.Min(30, ratio.Length - 1);

@@ -38,6 +38,8 @@ public sealed record RigidityFit
     public required Observed Observed { get; init; }
     /// <summary>C_ℓ/C_1 of the mixing matrix at the best ΩΔT, ℓ = 0 … ℓ_max.</summary>
     public required double[] Model { get; init; }
+    /// <summary>Power-law index of the fitted mixing-matrix C_ℓ over ℓ = 5 … min(30, ℓ_max), when defined.</summary>
+    public required FSharpOption<double> ModelIndex { get; init; }
     /// <summary>Dipoles in units of (c/Ω)²|∇f̄/f̄|² at the fit time: ⟨C_1⟩^sub ± err, ⟨C_1⟩^QLT = 4π|⟨Φ⟩|²,
     /// C_1^mat = C_1[S/Ω]·(8π/3)ΩK_zz^QLT, and ⟨cos α⟩ ± err (C_1^mat/⟨cos α⟩² is the paper's rescaling).</summary>
     public required double C1Sub { get; init; }
@@ -94,9 +96,8 @@ public static class Analysis
         var rs = finished.Select(i => RunFolder.ReadRealization(dir, i, s)).ToList();
         var e = Ensemble.Of(rs);
         var last = e.Times.Length - 1;
-        var (dzLast, dzErr) = (e.Dz2[last], e.Dz2Err[last]);
-        var tauSim = 3.0 * dzLast / (2.0 * e.Times[last]);
-        var tauSimErr = 3.0 * dzErr / (2.0 * e.Times[last]);
+        var tauSim = Qlt.tauOfKzz(e.Kzz(last));
+        var tauSimErr = Qlt.tauOfKzz(e.KzzErr(last));
         var t = o.Time > 0
             ? Array.FindIndex(e.Times, x => x >= o.Time * (1 - 1e-9)) is var asked and >= 0 ? asked
                 : throw new InputError($"{dir}: no output time ≥ {o.Time}; the run reaches ΩT = {e.Times[last]:G4}")
@@ -107,7 +108,7 @@ public static class Analysis
         var lfit = o.LFit > 0 ? o.LFit : Math.Min(Fit.lFit(obs), lTop);
         var input = Input(s, o.Lmax, Accuracy.Fitting);
         var spectrum = s.Spectrum();
-        var tauQlt = 3.0 * Qlt.kzz(spectrum);
+        var tauQlt = Qlt.scatteringTime(spectrum);
         var law = 4.0 * Math.Pow(tauQlt, 1.0 / 3.0);
         // ΩΔT ≳ 2 (the paper asks ΩΔT ≳ 2π for gyroresonance; a little below it stays meaningful) up to 3× the
         // paper's law
@@ -145,13 +146,14 @@ public static class Analysis
             Settings = s,
             Time = e.Times[t],
             Fit = fit,
-            JackknifeSigma = Fit.jackknifeError(leaveOneOut),
+            JackknifeSigma = Jackknife.error(leaveOneOut),
             OmegaTauSQlt = tauQlt,
             OmegaTauSSim = tauSim,
             OmegaTauSSimErr = tauSimErr,
             Variants = variants.ToArray(),
             Observed = obs,
             Model = best.ClOverC1,
+            ModelIndex = best.Index,
             C1Sub = c1,
             C1SubErr = c1Err,
             C1Qlt = e.C1Qlt[t],

@@ -44,7 +44,7 @@ public sealed record RunSettings
     public long[] StepCounts() => Times.Select(t => Math.Max(1L, (long)Math.Round(t / Dt))).ToArray();
 
     /// <summary>L_c in c/Ω: (r_g/ρ)·(Ω r_g/c)/r_g = √(1−η)/ρ.</summary>
-    public double LcTheory => Math.Sqrt(1.0 - Eta) / Rho;
+    public double LcTheory => Units.lcInLengthUnits(Rho, Eta);
 
     /// <summary>Checks the settings; an <see cref="InputError"/> names the first problem.</summary>
     public void Validate()

@@ -33,6 +33,9 @@ public sealed class Ensemble
 
     public double Kzz(int t) => Dz2[t] / (2.0 * Times[t]);
 
+    /// <summary>The jackknife error of K_zz(T).</summary>
+    public double KzzErr(int t) => Dz2Err[t] / (2.0 * Times[t]);
+
     public static Ensemble Of(IReadOnlyList<RealizationResult> rs)
     {
         if (rs.Count == 0) throw new InvalidOperationException("no finished realisation to average");

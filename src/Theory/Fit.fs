@@ -120,14 +120,6 @@ module Fit =
         let splines = Array.init nl (fun l -> Interpolation.CubicSpline.InterpolateNatural(xs, ys |> Array.map (fun y -> y.[l])))
         fun x -> Array.init nl (fun l -> splines.[l].Interpolate x)
 
-    /// Jackknife error of a fitted quantity from its delete-one values θ₍ᵢ₎: √((n−1)/n Σ (θ₍ᵢ₎ − θ̄)²).
-    let jackknifeError (leaveOneOut: float[]) =
-        let n = float leaveOneOut.Length
-        if leaveOneOut.Length < 2 then 0.0
-        else
-            let m = Array.average leaveOneOut
-            sqrt ((n - 1.0) / n * (leaveOneOut |> Array.sumBy (fun t -> (t - m) * (t - m))))
-
     /// y = a x^(1/3) by weighted least squares (eq. 51): a = Σ w x^{1/3} y / Σ w x^{2/3}, w = 1/σ².
     let lawOneThird (x: float[]) (y: float[]) (sigma: float[]) : LawFit =
         if x.Length < 1 || y.Length <> x.Length || sigma.Length <> x.Length then inputError "the law fit needs equally many x, y and σ"

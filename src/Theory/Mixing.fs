@@ -150,9 +150,11 @@ module Mixing =
         for i in 0 .. xt.Length - 1 do sum <- sum + wt.[i] * Spectrum.g s xt.[i] * lambdaOfK l t xt.[i]
         sum
 
+    /// W = ⅔Λ₀ − ⅓Λ₂ (eq. 40) from Λ₀ and Λ₂.
+    let wOf (lambda0: float) (lambda2: float) = 2.0 / 3.0 * lambda0 - 1.0 / 3.0 * lambda2
+
     /// W = ⅔Λ₀ − ⅓Λ₂ (eq. 40).
-    let w (s: Spectrum) (acc: Accuracy) (omegaDT: float) =
-        2.0 / 3.0 * lambda s acc omegaDT 0 - 1.0 / 3.0 * lambda s acc omegaDT 2
+    let w (s: Spectrum) (acc: Accuracy) (omegaDT: float) = wOf (lambda s acc omegaDT 0) (lambda s acc omegaDT 2)
 
     /// M^(1a)_ℓℓ = −4π ℓ(ℓ+1) W, ℓ = 0 … lmax (eq. 40 with the erratum 8π → 4π of physics.md §4;
     /// M^(1b) = M^(1a)).

@@ -82,7 +82,7 @@ let turbulence (p: PredictInput) : Spectrum * float * float =
     validate p
     let s = Spectrum.create p.Q (Units.kMin p.Rho p.Eta) p.KMax p.Eta
     let kzz = Qlt.kzz s
-    let dt = p.OmegaDT |> Option.defaultWith (fun () -> p.LawA * (3.0 * kzz) ** (1.0 / 3.0))
+    let dt = p.OmegaDT |> Option.defaultWith (fun () -> p.LawA * (Qlt.tauOfKzz kzz) ** (1.0 / 3.0))
     Mixing.checkKappaSize s p.Accuracy dt (2 * p.Lmax)
     s, kzz, dt
 
@@ -91,7 +91,7 @@ let predict (p: PredictInput) : Prediction =
     let s, kzz, dt = turbulence p
     let l0 = Mixing.lambda s p.Accuracy dt 0
     let l2 = Mixing.lambda s p.Accuracy dt 2
-    let w = 2.0 / 3.0 * l0 - 1.0 / 3.0 * l2
+    let w = Mixing.wOf l0 l2
     let kappa = Mixing.kappa s p.Accuracy dt (2 * p.Lmax)
     let spectrumAt lmax =
         let m1a = Mixing.m1aDiagonal w lmax
@@ -120,7 +120,7 @@ let predict (p: PredictInput) : Prediction =
     { Input = p
       Spectrum = s
       Kzz = kzz
-      OmegaTauS = 3.0 * kzz
+      OmegaTauS = Qlt.tauOfKzz kzz
       OmegaDT = dt
       Lambda0 = l0
       Lambda2 = l2

@@ -24,8 +24,14 @@ module Units =
     let rho (rigidityVolt: float) (bRmsMicroGauss: float) (lcParsec: float) =
         gyroradiusPc rigidityVolt bRmsMicroGauss / lcParsec
 
-    /// Ω r_g/c = √(1 − η): the gyrofrequency in B0 in units of c/r_g.
-    let omegaTimesGyroradius (eta: float) = sqrt (1.0 - eta)
+    /// The theory's length unit c/Ω in pc: r_g/√(1 − η) (Ω is the gyrofrequency in B0 = B_rms√(1 − η)).
+    let lengthUnitPc (gyroradiusParsec: float) (eta: float) = gyroradiusParsec / sqrt (1.0 - eta)
+
+    /// L_c in units of c/Ω: √(1 − η)/ρ.
+    let lcInLengthUnits (rho: float) (eta: float) = sqrt (1.0 - eta) / rho
+
+    /// k_max [Ω/c] of a smallest wavelength λ_min = r_g/n: 2πn/√(1 − η).
+    let kMaxOfLambdaMin (n: float) (eta: float) = 2.0 * Math.PI * n / sqrt (1.0 - eta)
 
     /// Ω [1/s] for gyroradius r_g [pc] and turbulence level η.
     let omegaPerSecond (gyroradiusParsec: float) (eta: float) = sqrt (1.0 - eta) * c / (gyroradiusParsec * parsec)
@@ -35,7 +41,7 @@ module Units =
 
     /// Default k_max/Ω: the smallest wavelength is r_g/150 at the smallest rigidity ρ_min of a study
     /// (paper, Sec. 2.1.2): 300π (ρ/ρ_min)/√(1−η).
-    let kMaxDefault (rho: float) (rhoMin: float) (eta: float) = 300.0 * Math.PI * (rho / rhoMin) / sqrt (1.0 - eta)
+    let kMaxDefault (rho: float) (rhoMin: float) (eta: float) = kMaxOfLambdaMin (150.0 * rho / rhoMin) eta
 
 /// The slab turbulence spectrum, defined once for the theory, QLT and the field generator
 /// (paper eq. 28 with δ(k⊥)/k⊥; physics.md §2): ⟨ω_a(z) ω_b(z')⟩ = 4π δ_ab ∫₀^∞ g(k) cos(k(z−z')) dk for
@@ -104,18 +110,19 @@ module Qlt =
         for i in 0 .. x.Length - 1 do
             let t = x.[i]
             let mu = t ** p
-            let integrand = (1.0 - mu * mu) * mu / (2.0 * Math.PI * Math.PI * Spectrum.powerLaw s (1.0 / mu))
+            let integrand = (1.0 - mu * mu) ** 2.0 / dmumu s mu
             sum <- sum + w.[i] * integrand * p * mu / t
         0.25 * sum
 
     /// K_zz for a pure power law in closed form: 1/(4π²A(2−q)(4−q)), = 9/(28π²A) for q = 5/3.
     let kzzClosedForm (s: Spectrum) = 1.0 / (4.0 * Math.PI * Math.PI * s.A * (2.0 - s.Q) * (4.0 - s.Q))
 
-    /// Parallel mean free path λ∥ = 3K_zz [c/Ω].
-    let meanFreePath (s: Spectrum) = 3.0 * kzz s
+    /// Scattering time τ_s = λ∥/c = 3K_zz [1/Ω], λ∥ [c/Ω] the same number (physics.md §3: the paper's
+    /// "K_zz/3" after eq. 20 is a slip), for any K_zz (QLT or simulated).
+    let tauOfKzz (kzz: float) = 3.0 * kzz
 
-    /// Scattering time τ_s = λ∥/c = 3K_zz [1/Ω] (physics.md §3: the paper's "K_zz/3" is a slip).
-    let scatteringTime (s: Spectrum) = 3.0 * kzz s
+    /// τ_s = 3K_zz of QLT [1/Ω].
+    let scatteringTime (s: Spectrum) = tauOfKzz (kzz s)
 
     /// Unperturbed-orbit (finite-time QLT) pitch-angle spread after time t, Ω = 1 (physics.md §3):
     /// ⟨Δμ²⟩(t) = (1−μ²)·4π ∫ g(k) [(1−cos(a₋t))/a₋² + (1−cos(a₊t))/a₊²] dk, a± = kμ ± 1; it tends to

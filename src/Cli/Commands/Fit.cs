@@ -19,7 +19,8 @@ public static class Fit
         if (o.Runs.GroupBy(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new InputError($"{twice.First()} is given twice; name each run folder once");
         var options = Options(o.Lmax, o.LFit, o.Time);
-        CheckRuns(o.Runs, options);
+        // every folder is checked before --out is made and the first (long) fit starts
+        foreach (var dir in o.Runs) Analysis.Fittable(dir, options);
         Files.CheckFolder(o.Out, "--out");
         var fits = FitAll(o.Runs, options);
         var law = Analysis.Law(fits);
@@ -32,22 +33,14 @@ public static class Fit
     public static FitOptions Options(int lmax, int lfit, double time)
     {
         if (lmax < 4 || lmax > 1000) throw new InputError($"--lmax must lie in 4 … 1000, got {lmax}");
-        if (lfit != 0 && lfit < 3) throw new InputError($"--lfit must be ≥ 3, got {lfit}");
-        if (time < 0) throw new InputError($"--time must be positive, got {time}");
         return new FitOptions { Lmax = lmax, LFit = lfit, Time = time };
     }
 
-    /// <summary>Every folder is checked before the first (long) fit starts.</summary>
-    static void CheckRuns(IEnumerable<string> runs, FitOptions options)
-    {
-        foreach (var dir in runs) Analysis.Fittable(dir, options);
-    }
 
     /// <summary>Fits every run folder, ordered by ρ, reporting progress on stderr.</summary>
     public static List<RigidityFit> FitAll(IEnumerable<string> runs, FitOptions options)
     {
         var fits = new List<RigidityFit>();
-        CheckRuns(runs, options);
         foreach (var dir in runs)
         {
             Console.Error.Write($"fit: {dir} ... ");
@@ -109,7 +102,7 @@ public static class Fit
     }
 
     /// <summary>(c/Ω)²/L_c² = ρ²/(1−η): converts C_1 from (c/Ω)²|∇f̄/f̄|² to (L_c ∇f̄/f̄)², common to all rigidities.</summary>
-    public static double DipoleUnit(RunSettings s) => s.Rho * s.Rho / (1.0 - s.Eta);
+    public static double DipoleUnit(RunSettings s) => 1.0 / (s.LcTheory * s.LcTheory);
 
     static void Print(IReadOnlyList<RigidityFit> fits, LawResult? law)
     {

@@ -232,7 +232,7 @@ public static class Predict
                     w.Number("Omega_per_s", omega);
                     w.Number("tau_s_yr", p.OmegaTauS / omega / SecondsPerYear);
                     w.Number("Delta_T_yr", p.OmegaDT / omega / SecondsPerYear);
-                    w.Number("lambda_parallel_pc", 3 * p.Kzz * rg / Math.Sqrt(1 - p.Input.Eta));
+                    w.Number("lambda_parallel_pc", Qlt.tauOfKzz(p.Kzz) * Units.lengthUnitPc(rg, p.Input.Eta));
                     w.Number("K_zz_cm2_per_s", p.Kzz * Units.c * Units.c / omega * 1e4);
                 }
                 w.Number("rho", p.Input.Rho);

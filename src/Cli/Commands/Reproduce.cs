@@ -37,8 +37,8 @@ public static class Reproduce
         var studies = rigidities.OrderBy(r => r).Select(r =>
         {
             var rho = Units.rho(r, 4.0, 30.0);
-            var kmax = preset.PaperKMax ? Units.kMaxDefault(rho, rhoMin, eta) : 2 * Math.PI * preset.LambdaMinOverRg / Math.Sqrt(1 - eta);
-            var tauQlt = 3 * Qlt.kzz(SpectrumModule.create(5.0 / 3.0, Units.kMin(rho, eta), kmax, eta));
+            var kmax = preset.PaperKMax ? Units.kMaxDefault(rho, rhoMin, eta) : Units.kMaxOfLambdaMin(preset.LambdaMinOverRg, eta);
+            var tauQlt = Qlt.scatteringTime(SpectrumModule.create(5.0 / 3.0, Units.kMin(rho, eta), kmax, eta));
             var tmax = Math.Max(300, 4 * tauQlt);
             var s = new RunSettings
             {
@@ -130,14 +130,14 @@ public static class Reproduce
             w.WriteLine();
             foreach (var line in Fit.Table(fits, law)) w.WriteLine(line);
             w.WriteLine();
-            var index = fits.Select(f => f.Model.Length > 30 ? Mixing.powerLaw(f.Model, 5, 30).Item1 : double.NaN).ToArray();
+            var index = fits.Where(f => f.ModelIndex is not null).Select(f => f.ModelIndex!.Value).ToArray();
             var lawText = law is null
                 ? "No law could be fitted: fewer than two rigidities have an interior ΩΔT fit."
                 : $"Here a = {F(law.Qlt.A, "F2")} ± {F(law.Qlt.AErr, "F2")} with τ_s from QLT and {F(law.Simulated.A, "F2")} ± {F(law.Simulated.AErr, "F2")} " +
                   $"with τ_s = 3K_zz from the simulations; with the exponent free, b = {F(law.Free.Exponent, "F2")} ± {F(law.Free.ExponentErr, "F2")} (1/3 expected).";
             w.WriteLine("**Comparison with the paper.** The paper finds a ≈ 4 and a spectral index close to −2.7. " + lawText +
                         $" The index over ℓ = 5 … 30 of the fitted mixing-matrix spectra is " +
-                        $"{string.Join(", ", index.Where(double.IsFinite).Select(v => F(v, "F2")))}. " +
+                        $"{string.Join(", ", index.Select(v => F(v, "F2")))}. " +
                         "χ²/dof shows how well one ΩΔT describes each simulated spectrum; values well above 1 mean it does not.");
             w.WriteLine();
             w.WriteLine("How ΩΔT moves with the choices (physics.md §6):");

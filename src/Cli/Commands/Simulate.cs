@@ -66,8 +66,7 @@ public static class Simulate
         if (!(o.LambdaMinOverRg > 0)) throw new InputError($"--lambda-min must be positive, got {o.LambdaMinOverRg}");
         if (o.MemoryMegabytes < 1) throw new InputError($"--memory must be at least 1 MB, got {o.MemoryMegabytes}");
         var rho = physical ? Units.rho(o.RigidityVolts, o.BrmsMicroGauss, o.LcParsec) : o.Rho;
-        // λ_min = r_g/N with r_g = √(1−η) c/Ω: k_max = 2πN/√(1−η)
-        var kmax = o.KMax ?? 2.0 * Math.PI * o.LambdaMinOverRg / Math.Sqrt(1.0 - o.Eta);
+        var kmax = o.KMax ?? Units.kMaxOfLambdaMin(o.LambdaMinOverRg, o.Eta);
         return new RunSettings
         {
             Rho = rho,
@@ -103,7 +102,7 @@ public static class Simulate
         // a jackknife needs two realisations
         string Err(double v, string f) => e.Count >= 2 ? F(v, f) : "–";
         for (var t = 0; t < e.Times.Length; t++)
-            Console.WriteLine($"{F(e.Times[t], "F1"),9} {F(e.Kzz(t), "F3"),10} {Err(e.Dz2Err[t] / (2 * e.Times[t]), "F3"),8} " +
+            Console.WriteLine($"{F(e.Times[t], "F1"),9} {F(e.Kzz(t), "F3"),10} {Err(e.KzzErr(t), "F3"),8} " +
                               $"{F(e.Kzz(t) / kzzQlt, "F3"),9} {F(e.ClSub[t][1], "0.000e+00"),11} {F(e.Noise[t], "0.000e+00"),11}");
         var negative = Enumerable.Range(0, e.Times.Length).Where(t => e.Noise[t] < 0).ToList();
         if (negative.Count > 0)

@@ -209,7 +209,7 @@ public static class RunFolder
         {
             w.WriteLine("T,dz2,kzz,dz2_err,kzz_err");
             for (var t = 0; t < e.Times.Length; t++)
-                w.WriteLine($"{N(e.Times[t])},{N(e.Dz2[t])},{N(e.Kzz(t))},{Err(e.Dz2Err[t])},{Err(e.Dz2Err[t] / (2 * e.Times[t]))}");
+                w.WriteLine($"{N(e.Times[t])},{N(e.Dz2[t])},{N(e.Kzz(t))},{Err(e.Dz2Err[t])},{Err(e.KzzErr(t))}");
         });
         Files.WriteText(Path.Combine(dir, "dipole.csv"), w =>
         {

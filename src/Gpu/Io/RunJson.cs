@@ -140,7 +140,7 @@ public static class RunJson
             w.Number("k_min_Omega", spectrum.KMin);
             w.Number("A", spectrum.A);
             w.Number("K_zz_QLT", kzz);
-            w.Number("Omega_tau_s_QLT", 3 * kzz);
+            w.Number("Omega_tau_s_QLT", Qlt.tauOfKzz(kzz));
             w.Number("L_c_over_c_Omega", s.LcTheory);
             w.Number("dt_Omega", s.Dt);
             w.Numbers("times", s.StepCounts().Select(c => c * s.Dt));
