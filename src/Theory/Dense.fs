@@ -11,8 +11,8 @@ open Microsoft.FSharp.NativeInterop
 ///
 /// Algorithm: the columns of B are packed in panels of 8; a 4 × 8 register block of C (eight Vector256
 /// accumulators) is updated with one FMA per (row, half-panel) and step of the inner dimension; panels
-/// are shared out over the cores. Exact same arithmetic as the textbook triple loop up to the order of
-/// the additions (tests compare with it).
+/// are shared out over the cores. The same products and sums as the textbook triple loop, but fused
+/// multiply-adds and another order of the additions change the last bits (tests compare with it).
 [<RequireQualifiedAccess>]
 module Dense =
 

@@ -8,8 +8,8 @@ open System.Collections.Generic
 ///
 /// Algorithm: mixed-radix Stockham autosort (decimation in frequency, no bit reversal) with radix-4 and
 /// radix-2 butterflies and a plain O(p) butterfly per point for other prime factors p; lengths whose
-/// prime factors make that dearer than three power-of-two transforms go through Bluestein's chirp-z
-/// convolution instead (HEALPix polar rings have n = 4i with i prime as often as not).
+/// prime factors make that dearer than two power-of-two transforms (the kernel's transform is made once,
+/// with the plan) go through Bluestein's chirp-z convolution instead (HEALPix polar rings have n = 4i with i prime as often as not).
 /// Real sequences of even length n go through one complex transform of n/2 points (even/odd packing,
 /// e.g. Press et al., Numerical Recipes §12.3). Plans are immutable and may be shared between threads;
 /// scratch space comes from the shared array pool.

@@ -11,7 +11,7 @@ type Accuracy =
       NodesPerPanel: int
       /// k panels per π/ΔT (the period of c_ℓ c_ℓ' in k) in the oscillatory region
       PanelsPerPeriod: float
-      /// the analytic large-k limit of c_ℓ + i s_ℓ is used above K = max(10, TailFactor · ℓ_max,κ/ΔT)
+      /// the analytic large-k limit of c_ℓ + i s_ℓ takes over between K/2 and K = max(40, 2·TailFactor·ℓ_max,κ/ΔT)
       TailFactor: float
       /// extra μ nodes beyond (ℓ + KΔT/2)/2
       ExtraMuNodes: int

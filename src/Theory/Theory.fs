@@ -1,5 +1,6 @@
-/// The theory library's front door: the few validated entry points that the host (src/Gpu) and the
-/// command line (src/Cli) call. Everything below it is pure: parameters in, numbers out.
+/// The theory library's front door: the validated entry points for a whole prediction (the host and the
+/// command line also call the modules below it — Units, Qlt, Sky, Fit, Jackknife — directly). Everything
+/// in the library is pure: parameters in, numbers out.
 module SkyMix.Theory.Api
 
 open System
