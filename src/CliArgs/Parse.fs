@@ -127,7 +127,7 @@ let private number (what: string) (text: string) =
     | _ -> raise (UsageError $"{what} '{text}' is not a number")
 
 /// "10TV" → 1e13 V; units GV, TV, PV (case as written, e.g. "1.5 PV").
-let rigidityVolts (text: string) =
+let private rigidityVolts (text: string) =
     let t = text.Trim()
     let units = [ "GV", 1e9; "TV", 1e12; "PV", 1e15 ]
     match units |> List.tryFind (fun (u, _) -> t.EndsWith(u, StringComparison.OrdinalIgnoreCase)) with
@@ -189,7 +189,7 @@ let times (text: string) =
     else list text |> Array.map (number "time")
 
 /// "I/N" with 0 ≤ I < N.
-let shard (text: string) =
+let private shard (text: string) =
     match text.Split('/') with
     | [| i; n |] ->
         match Int32.TryParse i, Int32.TryParse n with

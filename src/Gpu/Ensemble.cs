@@ -58,7 +58,7 @@ public sealed class Ensemble
             noise7[t] = Across(r => r.NoiseEq7[t]).Average();
             (dz2[t], dz2Err[t]) = Jackknife.mean(Across(r => r.Displacement2[t][2]));
             var phi = Enumerable.Range(0, 3).Select(i => Across(r => r.Phi[t][i]).Average()).ToArray();
-            c1qlt[t] = 4.0 * Math.PI * phi.Sum(v => v * v);
+            c1qlt[t] = Sky.c1OfDipole(phi);
             clNum[t] = new double[nl];
             clSub[t] = new double[nl];
             clSubErr[t] = new double[nl];

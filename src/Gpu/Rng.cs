@@ -10,7 +10,7 @@ public struct Rng
     ulong s0, s1, s2, s3;
 
     /// <summary>SplitMix64 step: a well-mixed 64-bit value from x.</summary>
-    public static ulong Mix(ulong x)
+    static ulong Mix(ulong x)
     {
         x += 0x9E3779B97F4A7C15UL;
         x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;

@@ -52,7 +52,7 @@ module Fit =
         max 3 (min l top)
 
     /// χ² = Σ_{ℓ=2}^{ℓfit} ((data − model)/err)².
-    let chiSquare (model: float[]) (obs: Observed) (lfit: int) =
+    let private chiSquare (model: float[]) (obs: Observed) (lfit: int) =
         let mutable s = 0.0
         for l in 2 .. lfit do
             let d = (obs.Ratio.[l] - model.[l]) / obs.Err.[l]

@@ -75,13 +75,13 @@ module Mixing =
         (float lmaxKappa + ceil (kb * omegaDT / 2.0)) / 2.0 + float acc.ExtraMuNodes
 
     /// Memory of κ's quadrature [bytes]: about eight double arrays of μ nodes × k nodes.
-    let kappaBytes (s: Spectrum) (acc: Accuracy) (omegaDT: float) (lmaxKappa: int) =
+    let private kappaBytes (s: Spectrum) (acc: Accuracy) (omegaDT: float) (lmaxKappa: int) =
         let kb = kBreak s acc omegaDT lmaxKappa
         let _, nLog, nUniform = kPanels acc s.KMin (min kb (1.0 / omegaDT)) kb (Math.PI / (omegaDT * acc.PanelsPerPeriod))
         64.0 * muNodes acc kb omegaDT lmaxKappa * (nLog + nUniform) * float acc.NodesPerPanel
 
     /// The largest κ quadrature computed [bytes]; above it an InputError says why.
-    let kappaMemoryLimit = 8e9
+    let private kappaMemoryLimit = 8e9
 
     /// Raises InputError when κ's quadrature for ΩΔT and ℓ_max,κ would exceed kappaMemoryLimit.
     let checkKappaSize (s: Spectrum) (acc: Accuracy) (omegaDT: float) (lmaxKappa: int) =

@@ -349,7 +349,7 @@ module Sky =
         map
 
     /// map2alm followed by `iter` Jacobi steps a ← a + map2alm(f − alm2map(a)) (healpy's iter).
-    let map2almIter (rings: Ring[]) (weight: float) (map: float[]) (lmax: int) (iter: int) : Alm =
+    let private map2almIter (rings: Ring[]) (weight: float) (map: float[]) (lmax: int) (iter: int) : Alm =
         let alm = map2almWeighted rings weight map lmax
         for _ in 1 .. iter do
             let model = alm2map rings alm
@@ -400,6 +400,9 @@ module Sky =
 
     /// The dipole of eq. 52 with f̄ the map's mean, a_00/√(4π).
     let dipole (alm: Alm) = dipoleAbout (alm.Re.[0] / sqrt (4.0 * Math.PI)) alm
+
+    /// C_1 = 4π|Φ|² of a dipole vector Φ (eqs. 54 and 57).
+    let c1OfDipole (phi: float[]) = 4.0 * Math.PI * (phi |> Array.sumBy (fun v -> v * v))
 
     /// Shot noise of a backtracked sky map m = f/f̄ − 1, the self-consistent white level (physics.md §5):
     /// N = [4π⟨m²⟩ − Σ_{ℓ<2Nside} (2ℓ+1) C_ℓ] / (N_pix − 4 Nside²), ⟨·⟩ the pixel mean; cl must reach ℓ = 2Nside − 1.

@@ -39,7 +39,7 @@ module Bessel =
         1.0 / f
 
     /// Fills res.[ℓ] = j_ℓ(x) for ℓ = 0 … res.Length−1. x must be finite and ≥ 0 (unchecked).
-    let sphericalJInto (x: float) (res: Span<float>) =
+    let internal sphericalJInto (x: float) (res: Span<float>) =
         let lmax = res.Length - 1
         if lmax >= 0 then
             if x = 0.0 then
@@ -96,7 +96,7 @@ module Bessel =
 module Legendre =
 
     /// Fills p.[ℓ] = P_ℓ(x) for ℓ = 0 … p.Length−1.
-    let pInto (x: float) (p: Span<float>) =
+    let internal pInto (x: float) (p: Span<float>) =
         let n = p.Length
         if n > 0 then p.[0] <- 1.0
         if n > 1 then p.[1] <- x
@@ -104,7 +104,7 @@ module Legendre =
             p.[l + 1] <- (float (2 * l + 1) * x * p.[l] - float l * p.[l - 1]) / float (l + 1)
 
     /// Fills q.[ℓ] = Q_ℓ(x) (Ferrers, on the cut) for ℓ = 0 … q.Length−1; |x| < 1 (unchecked).
-    let qInto (x: float) (q: Span<float>) =
+    let internal qInto (x: float) (q: Span<float>) =
         let n = q.Length
         if n > 0 then q.[0] <- Math.Atanh x
         if n > 1 then q.[1] <- x * q.[0] - 1.0
@@ -231,7 +231,7 @@ module Wigner3j =
     /// Fills res.[k] = (ℓ1min+k ℓ2 ℓ3; −m2−m3 m2 m3) for the whole ℓ1 family and returns ℓ1min.
     /// res must hold at least ℓ1max − ℓ1min + 1 values (see `range`). Inputs unchecked; the family
     /// must be non-empty.
-    let familyInto (l2: int) (l3: int) (m2: int) (m3: int) (res: Span<float>) : int =
+    let internal familyInto (l2: int) (l3: int) (m2: int) (m3: int) (res: Span<float>) : int =
         let l1min, l1max = range l2 l3 m2 m3
         let n = l1max - l1min + 1
         let m1 = -(m2 + m3)

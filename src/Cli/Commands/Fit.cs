@@ -54,8 +54,16 @@ public static class Fit
 
     static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
 
+    /// <summary>A rigidity in the unit that reads best: 10 TV, 1.5 PV, 300 GV.</summary>
+    public static string Rigidity(double volts) => volts switch
+    {
+        >= 1e15 => $"{F(volts / 1e15, "G4")} PV",
+        >= 1e12 => $"{F(volts / 1e12, "G4")} TV",
+        _ => $"{F(volts / 1e9, "G4")} GV",
+    };
+
     public static string Label(RunSettings s) => s.RigidityVolts is double r
-        ? (r >= 1e15 ? $"{F(r / 1e15, "G3")} PV" : r >= 1e12 ? $"{F(r / 1e12, "G3")} TV" : $"{F(r / 1e9, "G3")} GV")
+        ? Rigidity(r)
         : $"ρ = {F(s.Rho, "G3")}";
 
     /// <summary>The table of fits and the law, as Markdown (also the report's).</summary>

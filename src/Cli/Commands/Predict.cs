@@ -111,15 +111,9 @@ public static class Predict
 
     static string Sci(double v) => v.ToString("0.000e+00", CultureInfo.InvariantCulture);
 
-    static string Rigidity(double volts) => volts switch
-    {
-        >= 1e15 => $"{Fmt(volts / 1e15, "G4")} PV",
-        >= 1e12 => $"{Fmt(volts / 1e12, "G4")} TV",
-        _ => $"{Fmt(volts / 1e9, "G4")} GV",
-    };
 
     static string Label(Case c) =>
-        c.RigidityVolts is double r ? $"{Rigidity(r)} (rho = {Fmt(c.Input.Rho, "G3")})" : $"rho = {Fmt(c.Input.Rho, "G3")}";
+        c.RigidityVolts is double r ? $"{Fit.Rigidity(r)} (rho = {Fmt(c.Input.Rho, "G3")})" : $"rho = {Fmt(c.Input.Rho, "G3")}";
 
     static void PrintTable(List<Case> cases, Parse.PredictOptions o)
     {
@@ -135,7 +129,7 @@ public static class Predict
             var index = p.Index is { } ix ? Fmt(ix.Value, "F3") : "–";
             var c10 = p.ClOverC1.Length > 10 ? Sci(p.ClOverC1[10]) : "–";
             var tau = c.RigidityVolts is double r ? Fmt(p.OmegaTauS / OmegaPerSecond(o, r, p.Input.Eta) / SecondsPerYear, "G4") : "–";
-            Console.WriteLine($"{(c.RigidityVolts is double rv ? Rigidity(rv) : "–"),-10} {Sci(p.Input.Rho),12} {Fmt(p.OmegaTauS, "F2"),9} " +
+            Console.WriteLine($"{(c.RigidityVolts is double rv ? Fit.Rigidity(rv) : "–"),-10} {Sci(p.Input.Rho),12} {Fmt(p.OmegaTauS, "F2"),9} " +
                               $"{Fmt(p.OmegaDT, "F3"),8} {Sci(p.ClOverC1[2]),11} {c10,11} {index,13} {tau,10} {Fmt(c.Seconds, "F2"),9}");
         }
         Console.WriteLine();

@@ -68,17 +68,17 @@ public static class RunFolder
         foreach (var f in Directory.GetFiles(dir, ".*.tmp")) File.Delete(f);
     }
 
-    /// <summary>Copies a finished realisation folder from one run folder to another (atomically).</summary>
-    public static void CopyRealization(string from, string to, int r)
+    /// <summary>Makes realisation r of a run folder atomically: fill writes its files into a temporary
+    /// folder that then replaces the realisation's folder in one move (removed again on failure).</summary>
+    static void Atomically(string dir, int r, Action<string> fill)
     {
-        var source = RealizationDir(from, r);
-        var final = RealizationDir(to, r);
-        var tmp = Path.Combine(to, "realizations", $".tmp-{r:D4}-{Environment.ProcessId}");
+        var final = RealizationDir(dir, r);
+        var tmp = Path.Combine(dir, "realizations", $".tmp-{r:D4}-{Environment.ProcessId}");
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         Directory.CreateDirectory(tmp);
         try
         {
-            foreach (var f in Directory.GetFiles(source)) File.Copy(f, Path.Combine(tmp, Path.GetFileName(f)));
+            fill(tmp);
             if (Directory.Exists(final)) Directory.Delete(final, true);
             Directory.Move(tmp, final);
         }
@@ -89,16 +89,18 @@ public static class RunFolder
         }
     }
 
+    /// <summary>Copies a finished realisation folder from one run folder to another (atomically).</summary>
+    public static void CopyRealization(string from, string to, int r) =>
+        Atomically(to, r, tmp =>
+        {
+            foreach (var f in Directory.GetFiles(RealizationDir(from, r))) File.Copy(f, Path.Combine(tmp, Path.GetFileName(f)));
+        });
+
     static string N(double v) => Csv.Num(double.IsFinite(v) ? v : throw new InvalidOperationException($"non-finite result {v}; nothing written"));
 
     /// <summary>Writes one finished realisation (atomically, as a whole folder).</summary>
-    public static void WriteRealization(string dir, RealizationResult r, bool maps)
-    {
-        var final = RealizationDir(dir, r.Index);
-        var tmp = Path.Combine(dir, "realizations", $".tmp-{r.Index:D4}-{Environment.ProcessId}");
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        Directory.CreateDirectory(tmp);
-        try
+    public static void WriteRealization(string dir, RealizationResult r, bool maps) =>
+        Atomically(dir, r.Index, tmp =>
         {
             Files.WriteText(Path.Combine(tmp, "cl.csv"), w =>
             {
@@ -133,22 +135,14 @@ public static class RunFolder
             });
             if (maps && r.Maps is not null)
                 for (var t = 0; t < r.Maps.Length; t++) Fits.Write(Path.Combine(tmp, MapFile(t)), r.Maps[t]);
-            if (Directory.Exists(final)) Directory.Delete(final, true);
-            Directory.Move(tmp, final);
-        }
-        catch
-        {
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-            throw;
-        }
-    }
+        });
 
     static IEnumerable<string> DipoleRows(RealizationResult r)
     {
         for (var t = 0; t < r.Times.Length; t++)
         {
             var p = r.Phi[t];
-            var c1 = 4.0 * Math.PI * (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
+            var c1 = Sky.c1OfDipole(p);
             yield return $"{r.Index},{N(r.Times[t])},{N(p[0])},{N(p[1])},{N(p[2])},{N(c1)},{N(r.CosAlpha)}";
         }
     }

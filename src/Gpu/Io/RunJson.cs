@@ -15,7 +15,7 @@ namespace SkyMix.Io;
 public static class RunJson
 {
     /// <summary>The settings as the JSON object stored under "settings" in run.json.</summary>
-    public static void WriteSettings(Utf8JsonWriter w, RunSettings s)
+    static void WriteSettings(Utf8JsonWriter w, RunSettings s)
     {
         w.WriteStartObject("settings");
         w.Number("rho", s.Rho);
@@ -38,7 +38,7 @@ public static class RunJson
     }
 
     /// <summary>Reads the "settings" object of a run.json back (JSON errors propagate; see <see cref="Read"/>).</summary>
-    public static RunSettings ReadSettings(JsonElement e)
+    static RunSettings ReadSettings(JsonElement e)
     {
         double D(string n) => e.GetProperty(n).GetDouble();
         double[] A(string n) => e.GetProperty(n).EnumerateArray().Select(x => x.GetDouble()).ToArray();
@@ -93,7 +93,7 @@ public static class RunJson
     }
 
     /// <summary>The settings in a canonical text form: equal strings, equal studies.</summary>
-    public static string Canonical(RunSettings s)
+    static string Canonical(RunSettings s)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
