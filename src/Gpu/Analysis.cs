@@ -62,7 +62,7 @@ public sealed record LawResult(LawFit Qlt, LawFit Simulated, LawFit Free);
 public static class Analysis
 {
     static Api.PredictInput Input(RunSettings s, int lmax, Accuracy accuracy, double? omegaDT = null) =>
-        new(s.Rho, s.Eta, s.Q, s.KMax, lmax, omegaDT is double x ? FSharpOption<double>.Some(x) : FSharpOption<double>.None, 4.0, accuracy);
+        new(s.Rho, s.Eta, s.Q, s.KMax, lmax, omegaDT is double x ? FSharpOption<double>.Some(x) : FSharpOption<double>.None, Fit.paperA, accuracy);
 
     static Observed ObservedAt(Ensemble e, int t) => new(e.Ratio[t], e.RatioErr[t]);
 
@@ -109,7 +109,7 @@ public static class Analysis
         var input = Input(s, o.Lmax, Accuracy.Fitting);
         var spectrum = s.Spectrum();
         var tauQlt = Qlt.scatteringTime(spectrum);
-        var law = 4.0 * Math.Pow(tauQlt, 1.0 / 3.0);
+        var law = Fit.paperLaw(tauQlt);
         // ΩΔT ≳ 2 (the paper asks ΩΔT ≳ 2π for gyroresonance; a little below it stays meaningful) up to 3× the
         // paper's law
         var (lo, hi) = (2.0, 3.0 * law);
@@ -157,7 +157,7 @@ public static class Analysis
             C1Sub = c1,
             C1SubErr = c1Err,
             C1Qlt = e.C1Qlt[t],
-            C1Mat = best.Cl[1] * 8.0 * Math.PI / 3.0 * best.Kzz,
+            C1Mat = best.Cl[1] * Api.mapUnits(best),
             CosAlpha = e.CosAlpha,
             CosAlphaErr = e.CosAlphaErr,
             Realizations = rs.Count,

@@ -125,18 +125,10 @@ public static class Backtrack
         return ps;
     }
 
-    /// <summary>
-    /// The map m = f/f̄ − 1 of eq. 3 for a unit gradient ĝ (|∇f̄/f̄| = 1 in units of Ω/c; C_ℓ scales with its
-    /// square): f/f̄ = 1 + (r(t₀) − r⊕)·ĝ − 3 p̂(t₀)·K·ĝ, with p̂(t₀) = −u the particle's direction at the far
-    /// end and K = diag(0, 0, K_zz) from QLT (slab QLT has no perpendicular diffusion at this order).
-    /// </summary>
-    public static double[] Map(Particle[] ps, double[] g, double kzz)
-    {
-        var m = new double[ps.Length];
-        for (var i = 0; i < ps.Length; i++)
-            m[i] = ps[i].X * g[0] + ps[i].Y * g[1] + ps[i].Z * g[2] + 3.0 * kzz * ps[i].Uz * g[2];
-        return m;
-    }
+    /// <summary>The map m = f/f̄ − 1 of eq. 3 for a unit gradient ĝ (|∇f̄/f̄| = 1 in units of Ω/c; C_ℓ scales
+    /// with its square), pixel by pixel from the particles (Api.mapValue).</summary>
+    public static double[] Map(Particle[] ps, double[] g, double kzz) =>
+        ps.Select(p => Api.mapValue(p.X, p.Y, p.Z, p.Uz, g, kzz)).ToArray();
 
     /// <summary>Runs realisation r to the end; progress gets the number of particle-steps done so far.</summary>
     public static RealizationResult Realization(RunSettings s, GridBand[] bands, IPusher pusher, int r,

@@ -43,6 +43,12 @@ type LawFit =
 [<RequireQualifiedAccess>]
 module Fit =
 
+    /// The paper's constant of eq. 51, ΩΔT ≈ a(Ωτ_s)^{1/3} with a ≈ 4.
+    let paperA = 4.0
+
+    /// The paper's law ΩΔT = 4(Ωτ_s)^{1/3} (eq. 51).
+    let paperLaw (omegaTauS: float) = paperA * omegaTauS ** (1.0 / 3.0)
+
     /// ℓ_fit: the largest ℓ ≥ 2 such that every ℓ' = 2 … ℓ has signal-to-noise ratio/err ≥ 1 (at least 3,
     /// so that one degree of freedom remains).
     let lFit (obs: Observed) : int =

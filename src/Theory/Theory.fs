@@ -61,6 +61,9 @@ type Prediction =
       ExtensionChange: float option
       /// Σ_ℓ (2ℓ+1)(2M^(1a)+M^(1c))_{ℓℓ0} relative to Σ_ℓ (2ℓ+1)|…|, ℓ0 = 1 … lmax/2 (power lost past lmax)
       SumRuleResidual: float[]
+      /// M^(1a)_ℓℓ (eq. 40) and M^(1c) (eq. 47) on ℓ, ℓ0 = 0 … lmax
+      M1a: float[]
+      M1c: float[,]
       /// M = I + 2M^(1a) + M^(1c) on ℓ, ℓ0 = 0 … lmax
       M: float[,] }
 
@@ -137,7 +140,25 @@ let predict (p: PredictInput) : Prediction =
       ExtendedClOverC1 = extended
       ExtensionChange = extensionChange
       SumRuleResidual = residual
+      M1a = m1a
+      M1c = m1c
       M = Mixing.matrix m1a m1c }
+
+/// The factor (8π/3)ΩK_zz that turns a prediction's C_ℓ [S/Ω] into the units of simulated maps,
+/// (c/Ω)²|∇f̄/f̄|² (physics.md §5).
+let mapUnits (p: Prediction) = 8.0 * Math.PI / 3.0 * p.Kzz
+
+/// The anisotropy f/f̄ − 1 of one backtracked particle for a unit gradient ĝ (eq. 3): (r(t₀) − r⊕)·ĝ
+/// − 3p̂(t₀)·K·ĝ with K = diag(0, 0, K_zz) from QLT (slab QLT has no perpendicular diffusion at this order)
+/// and p̂(t₀) = −u, u the backtracked antiparticle's direction at the far end; lengths in c/Ω.
+let mapValue (dx: float) (dy: float) (dz: float) (uz: float) (g: float[]) (kzz: float) =
+    dx * g.[0] + dy * g.[1] + dz * g.[2] + 3.0 * kzz * uz * g.[2]
+
+/// C_ℓ(nΔT), n = 0 … steps, of a prediction's mixing equation (eq. 19 in its integrated form, Mixing.evolve)
+/// from the QLT dipole C_1(0) = 4πK_zz²(∂_z f̄/f̄)² = (3/2)ΩK_zz S/Ω alone; it relaxes to the steady state.
+let evolve (p: Prediction) (steps: int) : float[][] =
+    if steps < 1 then inputError $"the evolution needs at least one step, got {steps}"
+    Mixing.evolve p.M1a p.M1c p.OmegaDT (1.5 * p.Kzz) steps
 
 /// C_ℓ/C_1 (ℓ = 0 … lmax) of the steady state at a given ΩΔT, without the diagnostics of `predict`:
 /// the model that fits call many times.

@@ -37,12 +37,7 @@ public static class Predict
             Console.Error.Write($"predict: rho = {Fmt(c.Input.Rho, "G4")} ({i + 1}/{cases.Count}) ... ");
             var sw = Stopwatch.StartNew();
             c.Result = Api.predict(c.Input);
-            if (o.Times > 0)
-            {
-                var p = c.Result;
-                var m1a = Mixing.m1aDiagonal(p.W, p.Input.Lmax);
-                c.Evolution = Mixing.evolve(m1a, M1c(p, m1a), p.OmegaDT, 1.5 * p.Kzz, o.Times);
-            }
+            if (o.Times > 0) c.Evolution = Api.evolve(c.Result, o.Times);
             c.Seconds = sw.Elapsed.TotalSeconds;
             Console.Error.WriteLine($"{c.Seconds:F2} s");
         }
@@ -93,16 +88,6 @@ public static class Predict
         return cases;
     }
 
-    /// <summary>M^(1c) recovered from M = I + 2M^(1a) + M^(1c).</summary>
-    static double[,] M1c(Api.Prediction p, double[] m1a)
-    {
-        var n = m1a.Length;
-        var m1c = new double[n, n];
-        for (var i = 0; i < n; i++)
-            for (var j = 0; j < n; j++)
-                m1c[i, j] = p.M[i, j] - (i == j ? 1.0 + 2.0 * m1a[i] : 0.0);
-        return m1c;
-    }
 
     static string TimeFile(string csv) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(csv))!, Path.GetFileNameWithoutExtension(csv) + ".time.csv");

@@ -112,7 +112,7 @@ public static class Simulate
         Console.WriteLine();
         // the mixing-matrix prediction for the same ρ (ΩΔT from the law with a = 4)
         var lmax = Math.Min(3 * s.Nside - 1, 30);
-        var input = new Api.PredictInput(s.Rho, s.Eta, s.Q, s.KMax, Math.Max(lmax, 20) * 2, FSharpOption<double>.None, 4.0, Accuracy.Default);
+        var input = new Api.PredictInput(s.Rho, s.Eta, s.Q, s.KMax, Math.Max(lmax, 20) * 2, FSharpOption<double>.None, Theory.Fit.paperA, Accuracy.Default);
         Api.Prediction? p = null;
         try { p = Api.predict(input); }
         catch (InputError outside) { Console.WriteLine($"(no mixing-matrix prediction for this study: {outside.Message})"); }
