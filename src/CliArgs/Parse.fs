@@ -4,6 +4,7 @@ module SkyMix.CliArgs.Parse
 open System
 open Argu
 open SkyMix.CliArgs.Grammar
+open SkyMix.Theory
 
 /// `skymix cl`: the map file, ℓmax (null: 3·Nside − 1), Jacobi iterations and the output file (null: stdout).
 type ClOptions = { Map: string; Lmax: Nullable<int>; Iter: int; Out: string }
@@ -158,13 +159,13 @@ let private predict (r: ParseResults<PredictArgs>) =
         | None, Some _ -> [||]
     Predict { RigidityVolts = rigidities
               Rho = rho |> Option.map (list >> Array.map (number "ρ")) |> Option.defaultValue [||]
-              BrmsMicroGauss = r.GetResult(PredictArgs.Brms, defaultValue = 4.0)
-              LcParsec = r.GetResult(PredictArgs.Lc, defaultValue = 30.0)
-              Eta = r.GetResult(PredictArgs.Eta, defaultValue = 0.5)
-              Q = r.GetResult(PredictArgs.Q, defaultValue = 5.0 / 3.0)
+              BrmsMicroGauss = r.GetResult(PredictArgs.Brms, defaultValue = StudyDefaults.bRmsMicroGauss)
+              LcParsec = r.GetResult(PredictArgs.Lc, defaultValue = StudyDefaults.lcParsec)
+              Eta = r.GetResult(PredictArgs.Eta, defaultValue = StudyDefaults.eta)
+              Q = r.GetResult(PredictArgs.Q, defaultValue = StudyDefaults.q)
               KMax = nullable (r.TryGetResult PredictArgs.Kmax)
               OmegaDT = nullable (r.TryGetResult PredictArgs.Omega_Dt)
-              LawA = r.GetResult(PredictArgs.A, defaultValue = 4.0)
+              LawA = r.GetResult(PredictArgs.A, defaultValue = SkyMix.Theory.Fit.paperA)
               Lmax = r.GetResult(PredictArgs.Lmax, defaultValue = 100)
               Times =
                 match r.TryGetResult PredictArgs.Times with
@@ -244,10 +245,10 @@ let private simulateOptions (r: ParseResults<SimulateArgs>) : SimulateOptions =
     let shardIndex, shardCount = r.TryGetResult SimulateArgs.Shard |> Option.map shard |> Option.defaultValue (0, 1)
     { RigidityVolts = volts
       Rho = defaultArg rho nan
-      BrmsMicroGauss = r.GetResult(SimulateArgs.Brms, defaultValue = 4.0)
-      LcParsec = r.GetResult(SimulateArgs.Lc, defaultValue = 30.0)
-      Eta = r.GetResult(SimulateArgs.Eta, defaultValue = 0.5)
-      Q = r.GetResult(SimulateArgs.Q, defaultValue = 5.0 / 3.0)
+      BrmsMicroGauss = r.GetResult(SimulateArgs.Brms, defaultValue = StudyDefaults.bRmsMicroGauss)
+      LcParsec = r.GetResult(SimulateArgs.Lc, defaultValue = StudyDefaults.lcParsec)
+      Eta = r.GetResult(SimulateArgs.Eta, defaultValue = StudyDefaults.eta)
+      Q = r.GetResult(SimulateArgs.Q, defaultValue = StudyDefaults.q)
       KMax = nullable (r.TryGetResult SimulateArgs.Kmax)
       LambdaMinOverRg = r.GetResult(SimulateArgs.Lambda_Min, defaultValue = 10.0)
       Nside = r.GetResult(SimulateArgs.Nside, defaultValue = 16)

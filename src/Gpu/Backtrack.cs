@@ -12,10 +12,10 @@ public sealed record RunSettings
     public required double Rho { get; init; }
     /// <summary>The rigidity [V] when the study was set up physically (else null).</summary>
     public double? RigidityVolts { get; init; }
-    public double BrmsMicroGauss { get; init; } = 4.0;
-    public double LcParsec { get; init; } = 30.0;
-    public double Eta { get; init; } = 0.5;
-    public double Q { get; init; } = 5.0 / 3.0;
+    public double BrmsMicroGauss { get; init; } = StudyDefaults.bRmsMicroGauss;
+    public double LcParsec { get; init; } = StudyDefaults.lcParsec;
+    public double Eta { get; init; } = StudyDefaults.eta;
+    public double Q { get; init; } = StudyDefaults.q;
     /// <summary>k_max [Ω/c].</summary>
     public required double KMax { get; init; }
     public int Nside { get; init; } = 16;

@@ -91,6 +91,15 @@ module Spectrum =
     /// The same shape with every g multiplied by f (C_ℓ/C_1 at fixed ΩΔT must not change).
     let scaled (f: float) (s: Spectrum) = { s with A = f * s.A }
 
+/// The paper's study (Sec. 2.1.2), the default of every command: B_rms = 4 µG, L_c = 30 pc, η = 0.5 and a
+/// Kolmogorov slab spectrum q = 5/3.
+[<RequireQualifiedAccess>]
+module StudyDefaults =
+    let bRmsMicroGauss = 4.0
+    let lcParsec = 30.0
+    let eta = 0.5
+    let q = 5.0 / 3.0
+
 /// Quasi-linear theory of pitch-angle scattering in slab turbulence (physics.md §3).
 [<RequireQualifiedAccess>]
 module Qlt =

@@ -32,13 +32,13 @@ public static class Reproduce
         if (rigidities.Length < 2) throw new InputError("reproduce needs at least two rigidities (the law is fitted across them)");
         if (realizations < 2) throw new InputError($"--realizations {realizations}: the fits need at least 2 realisations per rigidity (jackknife errors)");
         var fitOptions = Fit.Options(o.Lmax, 0, 0);
-        const double eta = 0.5;
-        var rhoMin = rigidities.Min(r => Units.rho(r, 4.0, 30.0));
+        var eta = StudyDefaults.eta;
+        var rhoMin = rigidities.Min(r => Units.rho(r, StudyDefaults.bRmsMicroGauss, StudyDefaults.lcParsec));
         var studies = rigidities.OrderBy(r => r).Select(r =>
         {
-            var rho = Units.rho(r, 4.0, 30.0);
+            var rho = Units.rho(r, StudyDefaults.bRmsMicroGauss, StudyDefaults.lcParsec);
             var kmax = preset.PaperKMax ? Units.kMaxDefault(rho, rhoMin, eta) : Units.kMaxOfLambdaMin(preset.LambdaMinOverRg, eta);
-            var tauQlt = Qlt.scatteringTime(SpectrumModule.create(5.0 / 3.0, Units.kMin(rho, eta), kmax, eta));
+            var tauQlt = Qlt.scatteringTime(SpectrumModule.create(StudyDefaults.q, Units.kMin(rho, eta), kmax, eta));
             var tmax = Math.Max(300, 4 * tauQlt);
             var s = new RunSettings
             {
