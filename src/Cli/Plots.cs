@@ -35,13 +35,7 @@ public static class Plots
                 fit.LegendText = $"  power law, index {index.Value:F2}";
             }
         }
-        LogAxis(plt.Axes.Bottom);
-        LogAxis(plt.Axes.Left);
-        plt.Axes.Bottom.Label.Text = "multipole l";
-        plt.Axes.Left.Label.Text = "C_l / C_1";
-        plt.Title("Steady-state angular power spectrum (mixing matrix)");
-        plt.ShowLegend(Alignment.UpperRight);
-        Save(plt, path);
+        FinishLogLog(plt, path, "multipole l", "C_l / C_1", "Steady-state angular power spectrum (mixing matrix)", Alignment.UpperRight);
     }
 
     /// <summary>Points with vertical error bars on log10 axes (a bar reaching ≤ 0 is drawn to the bottom).</summary>
@@ -83,13 +77,7 @@ public static class Plots
             line.Color = ColorOf(i);
             line.LegendText = $"  mixing matrix, Omega dT = {f.Fit.OmegaDT:F1}";
         }
-        LogAxis(plt.Axes.Bottom);
-        LogAxis(plt.Axes.Left);
-        plt.Axes.Bottom.Label.Text = "multipole l";
-        plt.Axes.Left.Label.Text = "C_l^sub / C_1^sub";
-        plt.Title("Fig. 5: simulated spectra and fitted mixing-matrix spectra");
-        plt.ShowLegend(Alignment.LowerLeft);
-        Save(plt, path);
+        FinishLogLog(plt, path, "multipole l", "C_l^sub / C_1^sub", "Fig. 5: simulated spectra and fitted mixing-matrix spectra", Alignment.LowerLeft);
     }
 
     /// <summary>Fig. 6: ΩΔT against Ωτ_s with the fitted laws.</summary>
@@ -121,13 +109,7 @@ public static class Plots
             Curve(law.Free.A, law.Free.Exponent, ColorOf(2), $"free exponent {law.Free.Exponent:F2} +- {law.Free.ExponentErr:F2}", LinePattern.Dotted);
         }
         Curve(4.0, 1.0 / 3.0, ScottPlot.Colors.Gray, "paper: 4 (tau_s)^(1/3)", LinePattern.DenselyDashed);
-        LogAxis(plt.Axes.Bottom);
-        LogAxis(plt.Axes.Left);
-        plt.Axes.Bottom.Label.Text = "Omega tau_s";
-        plt.Axes.Left.Label.Text = "best-fit Omega Delta T";
-        plt.Title("Fig. 6: the free parameter against the scattering time");
-        plt.ShowLegend(Alignment.UpperLeft);
-        Save(plt, path);
+        FinishLogLog(plt, path, "Omega tau_s", "best-fit Omega Delta T", "Fig. 6: the free parameter against the scattering time", Alignment.UpperLeft);
     }
 
     /// <summary>Fig. 4: ⟨C_ℓ⟩^num(T) for several ℓ, the noise level, the total and the noise-subtracted power.</summary>
@@ -161,13 +143,7 @@ public static class Plots
         s.LinePattern = LinePattern.Dotted;
         s.LineWidth = 2;
         s.LegendText = "noise-subtracted power, l < 2 Nside";
-        LogAxis(plt.Axes.Bottom);
-        LogAxis(plt.Axes.Left);
-        plt.Axes.Bottom.Label.Text = "backtracking time Omega T";
-        plt.Axes.Left.Label.Text = "C_l  [(c/Omega)^2 |grad f/f|^2]";
-        plt.Title(title);
-        plt.ShowLegend(Alignment.UpperLeft);
-        Save(plt, path);
+        FinishLogLog(plt, path, "backtracking time Omega T", "C_l  [(c/Omega)^2 |grad f/f|^2]", title, Alignment.UpperLeft);
     }
 
     /// <summary>Fig. 7: dipole strengths against rigidity (units (L_c ∇f̄/f̄)²).</summary>
@@ -187,16 +163,22 @@ public static class Plots
         }
         Curve(fits.Select((f, i) => f.C1Mat * u[i]).ToArray(), ColorOf(0), "C_1^mat", LinePattern.Solid);
         Curve(fits.Select((f, i) => f.C1Mat * u[i] / (f.CosAlpha * f.CosAlpha)).ToArray(), ColorOf(0), "C_1^mat / <cos alpha>^2", LinePattern.Dashed);
-        LogAxis(plt.Axes.Bottom);
-        LogAxis(plt.Axes.Left);
-        plt.Axes.Bottom.Label.Text = fits[0].Settings.RigidityVolts is null ? "rho" : "rigidity [V]";
-        plt.Axes.Left.Label.Text = "C_1  [(L_c |grad f/f|)^2]";
-        plt.Title("Fig. 7: dipole strengths");
-        plt.ShowLegend(Alignment.UpperLeft);
-        Save(plt, path);
+        FinishLogLog(plt, path, fits[0].Settings.RigidityVolts is null ? "rho" : "rigidity [V]", "C_1  [(L_c |grad f/f|)^2]", "Fig. 7: dipole strengths", Alignment.UpperLeft);
     }
 
     /// <summary>Ticks at powers of ten for data plotted as log10.</summary>
+    /// <summary>Log-log axes with their labels, the title and the legend; saves the PNG.</summary>
+    static void FinishLogLog(Plot plt, string path, string x, string y, string title, Alignment legend)
+    {
+        LogAxis(plt.Axes.Bottom);
+        LogAxis(plt.Axes.Left);
+        plt.Axes.Bottom.Label.Text = x;
+        plt.Axes.Left.Label.Text = y;
+        plt.Title(title);
+        plt.ShowLegend(legend);
+        Save(plt, path);
+    }
+
     public static void LogAxis(ScottPlot.IAxis axis)
     {
         axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
