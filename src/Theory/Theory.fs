@@ -81,7 +81,8 @@ let validate (p: PredictInput) =
     if not (p.KMax > kMin && Double.IsFinite p.KMax) then
         inputError $"k_max must exceed k_min = 2πρ/(5√(1−η)) = {kMin:G4} Ω/c (ρ = {p.Rho:G4}, η = {p.Eta:G3}), got k_max = {p.KMax:G6} Ω/c; lower ρ or raise k_max"
 
-/// The spectrum, QLT and ΩΔT of a prediction without the mixing matrix (cheap).
+/// The spectrum, QLT and ΩΔT of a prediction without the mixing matrix (cheap); ΩΔT from the law of eq. 51
+/// unless it is given.
 let turbulence (p: PredictInput) : Spectrum * float * float =
     validate p
     let s = Spectrum.create p.Q (Units.kMin p.Rho p.Eta) p.KMax p.Eta
