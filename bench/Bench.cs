@@ -12,7 +12,7 @@ public static class Program
     static readonly Dictionary<string, Action<string[]>> Cases = new()
     {
         ["sky"] = SkyCase.Run,
-        ["predict"] = PredictCase.Run,
+        ["predict-lmax"] = PredictCase.Run,
         ["boris"] = BorisCase.Run,
     };
 

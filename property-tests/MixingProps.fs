@@ -48,28 +48,43 @@ let tests =
                 let rows = int (ceil (x + 10.0 * x ** (1.0 / 3.0))) + 30
                 let w = Mixing.w c.Spectrum acc c.OmegaDT
                 let m1a = Mixing.m1aDiagonal w rows
-                let m1c = Mixing.m1cBlock (Mixing.kappa c.Spectrum acc c.OmegaDT (rows + 8)) rows 8
+                let m1c = Mixing.m1cBlock (Kappa.band c.Spectrum acc c.OmegaDT (rows + 8)) rows 8
                 [ 1 .. 8 ] |> List.forall (fun l0 ->
                     let terms = [ for l in 0 .. rows -> float (2 * l + 1) * ((if l = l0 then 2.0 * m1a.[l] else 0.0) + m1c.[l, l0]) ]
                     abs (List.sum terms) <= 1e-8 * List.sumBy abs terms)))
         testPropertyWithConfig { config with maxTest = 8 } "M^(1c) equals the literal eq. 47 double sum over ℓA, ℓB and m (so S_AB = 0 for |ℓA − ℓB| > 2)" (
             Prop.forAll (Arb.fromGen case) (fun c ->
                 let lmax = 6
-                let kappa = Mixing.kappa c.Spectrum acc c.OmegaDT (2 * lmax)
-                let fast, slow = Mixing.m1c kappa lmax, bruteM1c kappa lmax
+                let fast = Mixing.m1c (Kappa.band c.Spectrum acc c.OmegaDT (2 * lmax)) lmax
+                let slow = bruteM1c (Kappa.matrix c.Spectrum acc c.OmegaDT (2 * lmax)) lmax
                 let scale = Seq.max [ for i in 0 .. lmax do for j in 0 .. lmax -> abs slow.[i, j] ]
                 Seq.forall (fun (i, j) -> abs (fast.[i, j] - slow.[i, j]) <= 1e-12 * scale) [ for i in 0 .. lmax do for j in 0 .. lmax -> i, j ]))
         testPropertyWithConfig { config with maxTest = 8 } "κ is symmetric, and column ℓ0 = 0 of M^(1c) vanishes exactly" (
             Prop.forAll (Arb.fromGen case) (fun c ->
-                let k = Mixing.kappa c.Spectrum acc c.OmegaDT 24
-                let m1c = Mixing.m1c k 12
+                let k = Kappa.matrix c.Spectrum acc c.OmegaDT 24
+                let m1c = Mixing.m1c (Kappa.band c.Spectrum acc c.OmegaDT 24) 12
                 let symmetric = Seq.forall (fun (a, b) -> abs (k.[a, b] - k.[b, a]) <= 1e-14 * abs k.[0, 0]) [ for a in 0 .. 24 do for b in 0 .. 24 -> a, b ]
                 symmetric && Seq.forall (fun l -> m1c.[l, 0] = 0.0) [ 0 .. 12 ]))
         testPropertyWithConfig { config with maxTest = 6 } "C_ℓ/C_1 at fixed ΩΔT does not change when g is multiplied by a constant" (
             Prop.forAll (Arb.fromGen (Gen.zip case (Gen.choose (1, 1000)))) (fun (c, f) ->
                 let steady (s: Spectrum) =
-                    let cl = Mixing.steadyState (Mixing.m1aDiagonal (Mixing.w s acc c.OmegaDT) 12) (Mixing.m1c (Mixing.kappa s acc c.OmegaDT 24) 12) c.OmegaDT
+                    let cl = SteadyState.solve Absorbing (Mixing.m1aDiagonal (Mixing.w s acc c.OmegaDT) 12) (Mixing.m1c (Kappa.band s acc c.OmegaDT 24) 12) c.OmegaDT
                     cl |> Array.map (fun v -> v / cl.[1])
                 let a, b = steady c.Spectrum, steady (Spectrum.scaled (float f / 37.0) c.Spectrum)
                 Seq.forall (fun l -> abs (a.[l] - b.[l]) <= 1e-10 * abs a.[l]) [ 1 .. 12 ]))
+        testPropertyWithConfig { config with maxTest = 4 } "power bookkeeping at ℓ_max = 1000: injected 3ΩΔT = monopole drain + power sent above ℓ_max, to 1e-8" (
+            Prop.forAll (Arb.fromGen case) (fun c ->
+                // the power sent above ℓ_max is summed row by row from M^(1c) (M^(1a) is diagonal), up to where
+                // j_ℓ(kt) vanishes for k ≤ k_max, t ≤ ΔT — not taken from the sum rule
+                let lmax = 1000
+                let x = c.Spectrum.KMax * c.OmegaDT
+                let rows = lmax + int (ceil (x + 10.0 * x ** (1.0 / 3.0))) + 30
+                let w = Mixing.w c.Spectrum acc c.OmegaDT
+                let m1c = Mixing.m1cBlock (Kappa.band c.Spectrum acc c.OmegaDT (rows + lmax)) rows lmax
+                let m1a = Mixing.m1aDiagonal w lmax
+                let cl = SteadyState.solve Absorbing m1a (Array2D.init (lmax + 1) (lmax + 1) (fun i j -> m1c.[i, j])) c.OmegaDT
+                let drain = Seq.sum [ for l0 in 1 .. lmax -> m1c.[0, l0] * cl.[l0] ]
+                let escaped = Seq.sum [ for l in lmax + 1 .. rows -> float (2 * l + 1) * Seq.sum [ for l0 in 1 .. lmax -> m1c.[l, l0] * cl.[l0] ] ]
+                let injected = 3.0 * c.OmegaDT
+                abs (injected - drain - escaped) <= 1e-8 * injected))
     ]

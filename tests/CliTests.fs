@@ -34,7 +34,33 @@ let predictTests =
             let r = Cli.run [ "predict" ]
             Expect.equal r.Code 0 r.Err
             for rigidity in [ "10 TV"; "100 TV"; "1 PV"; "10 PV" ] do Expect.stringContains r.Out rigidity "row per rigidity"
-            Expect.stringContains r.Out "index" "power-law index column" }
+            Expect.stringContains r.Out "index" "power-law index column"
+            Expect.stringContains r.Out "ℓ_max → ∞ (zero-flux boundary" "the converged limit is the default"
+            Expect.stringContains r.Out "The paper's truncation (ℓ_max = 100" "the paper's truncation beside it" }
+        test "--lmax auto (default): JSON converged, lmax_used, cl_over_c1_converged(_err) for ℓ ≤ --lout; CSV gains the converged columns" {
+            let dir = Cli.tempDir ()
+            let csv, json = IO.Path.Combine(dir, "a.csv"), IO.Path.Combine(dir, "a.json")
+            let r = Cli.run [ "predict"; "--rho"; "0.09"; "--lout"; "20"; "--tol"; "1e-4"; "--out"; csv; "--json"; json ]
+            Expect.equal r.Code 0 r.Err
+            use doc = Text.Json.JsonDocument.Parse(File.ReadAllText json)
+            let first = doc.RootElement.GetProperty("rigidities").[0]
+            Expect.isTrue (first.GetProperty("converged").GetBoolean()) "converged"
+            let used = [ for v in first.GetProperty("lmax_used").EnumerateArray() -> v.GetInt32() ]
+            Expect.isGreaterThanOrEqual used.Length 3 "at least three ℓ_max (a limit needs two differences)"
+            Expect.equal used.[0] 100 "starts at max(100, 2·ℓ_out)"
+            Expect.isTrue (List.pairwise used |> List.forall (fun (a, b) -> b = 2 * a)) "ℓ_max doubles"
+            let values = [| for v in first.GetProperty("cl_over_c1_converged").EnumerateArray() -> v.GetDouble() |]
+            let errors = [| for v in first.GetProperty("cl_over_c1_converged_err").EnumerateArray() -> v.GetDouble() |]
+            Expect.equal values.Length 21 "ℓ = 0 … ℓ_out"
+            Expect.equal values.[1] 1.0 "C_1/C_1"
+            for l in 2 .. 20 do Expect.isLessThanOrEqual errors.[l] (1e-4 * values.[l]) $"error at ℓ = {l} within --tol"
+            let last = [| for v in first.GetProperty("cl_over_c1").EnumerateArray() -> v.GetDouble() |]
+            Expect.equal last.Length (List.last used + 1) "cl_over_c1 is the spectrum at the last ℓ_max"
+            let lines = File.ReadAllLines csv
+            Expect.equal lines.[0] "rho,l,cl_over_c1,cl_over_s,cl_over_c1_converged,cl_over_c1_converged_err" "CSV header"
+            let row l = lines.[l].Split(',')
+            Expect.floatClose { absolute = 0.0; relative = 1e-12 } (Reference.f (row 2).[4]) values.[2] "CSV converged = JSON converged"
+            Expect.equal (row 21).[4] "" "no converged value above ℓ_out" }
         test "--rho 8.9e-3 --omega-dt --kmax --lmax 10 reproduces the steady state of the reference M (1e-6), CSV/JSON/PNG written" {
             let dir = Cli.tempDir ()
             let csv, json, png = IO.Path.Combine(dir, "p.csv"), IO.Path.Combine(dir, "p.json"), IO.Path.Combine(dir, "p.png")
@@ -49,11 +75,14 @@ let predictTests =
             use doc = Text.Json.JsonDocument.Parse(File.ReadAllText json)
             let first = doc.RootElement.GetProperty("rigidities").[0]
             Expect.floatClose Accuracy.medium (first.GetProperty("Omega_Delta_T").GetDouble()) 15.52383054 "ΩΔT in JSON"
-            for key in [ "rho"; "A"; "K_zz_c2_per_Omega"; "Omega_tau_s"; "W"; "truncation_change_lmax_half"; "seconds" ] do
+            for key in [ "rho"; "A"; "K_zz_c2_per_Omega"; "Omega_tau_s"; "W"; "converged"; "lmax_used"; "cl_over_c1_converged"; "seconds" ] do
                 Expect.isTrue (first.TryGetProperty(key) |> fst) $"JSON has {key}"
+            Expect.isFalse (first.GetProperty("converged").GetBoolean()) "a fixed ℓ_max is the paper's truncation, not a limit"
+            Expect.equal (first.GetProperty("cl_over_c1_converged").ValueKind) Text.Json.JsonValueKind.Null "no converged spectrum"
+            Expect.isTrue (first.GetProperty("paper_truncation").TryGetProperty("truncation_change_lmax_half") |> fst) "the paper's checks"
             // at ℓ_max = 10 the index spans ℓ = 5 … 10 and the extension check (ℓ_max ≥ 16) cannot be made
             Expect.sequenceEqual [ for v in first.GetProperty("index_l_range").EnumerateArray() -> v.GetDouble() ] [ 5.0; 10.0 ] "index range"
-            Expect.isFalse (first.TryGetProperty("extension_change_lmax_half") |> fst) "no extension check at ℓ_max = 10"
+            Expect.isFalse (first.GetProperty("paper_truncation").TryGetProperty("extension_change_lmax_half") |> fst) "no extension check at ℓ_max = 10"
             Expect.stringContains r.Out "index ℓ=5–10" "the table names the index range used"
             Expect.stringContains r.Out "needs ℓ_max ≥ 16" "the extension check says why it is missing"
             let bytes = File.ReadAllBytes png
@@ -72,8 +101,12 @@ let predictTests =
               [ "--rigidity"; "0TV" ], "positive"
               [ "--rho"; "-1" ], "ρ must be positive"
               [ "--omega-dt"; "0" ], "ΩΔT must be a positive"
-              [ "--lmax"; "1" ], "2 … 1000"
-              [ "--lmax"; "1001" ], "2 … 1000"
+              [ "--lmax"; "1" ], "2 … 4000"
+              [ "--lmax"; "4001" ], "2 … 4000"
+              [ "--lmax"; "all" ], "give auto"
+              [ "--lout"; "501" ], "2 … 500"
+              [ "--tol"; "0" ], "tolerance must lie in (0, 1)"
+              [ "--lmax"; "100"; "--lout"; "20" ], "--lout belongs to --lmax auto"
               [ "--rigidity"; "10XV" ], "unknown rigidity unit"
               [ "--rho"; "1e-3"; "--kmax"; "1e-4" ], "k_max must exceed k_min"
               [ "--times"; "0" ], "--times must be a number of steps ≥ 1" ] do

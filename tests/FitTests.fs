@@ -9,7 +9,7 @@ open SkyMix.Theory
 let private model (dt: float) =
     let s = Spectrum.create (5.0 / 3.0) (Units.kMin 0.09 0.5) 88.86 0.5
     let acc = Accuracy.Default
-    let cl = Mixing.steadyState (Mixing.m1aDiagonal (Mixing.w s acc dt) 30) (Mixing.m1c (Mixing.kappa s acc dt 60) 30) dt
+    let cl = SteadyState.solve Absorbing (Mixing.m1aDiagonal (Mixing.w s acc dt) 30) (Mixing.m1c (Kappa.band s acc dt 60) 30) dt
     cl |> Array.map (fun v -> v / cl.[1])
 
 /// Coverage of the true value by the reported 1σ and 3σ intervals over the seeds.

@@ -19,7 +19,7 @@ let private matrixFile (name: string) =
     [| for r in t.Rows -> r.[1..] |> Array.map Reference.f |]
 
 let private m1aRef = lazy (Mixing.m1aDiagonal (Mixing.w reference acc dtRef) 10)
-let private kappaRef = lazy (Mixing.kappa reference acc dtRef 20)
+let private kappaRef = lazy (Kappa.matrix reference acc dtRef 20)
 
 let tests =
     testList "mixing matrix" [
@@ -56,7 +56,7 @@ let tests =
             let m = m1aRef.Force()
             allClose "M1a" [ for r in t.Rows -> let l = Reference.i r.[0] in rel $"M1a({l})" (Reference.f r.[1]) m.[l] rtol 0.0 ] }
         test "M^(1c) and M = I + 2M^(1a) + M^(1c) for ℓ, ℓ0 ≤ 10 (eq. 47)" {
-            let m1c = Mixing.m1c (kappaRef.Force()) 10
+            let m1c = Mixing.m1c (Kappa.band reference acc dtRef 20) 10
             let m = Mixing.matrix (m1aRef.Force()) m1c
             let e1c, em = matrixFile "theory/M1c_lmax10_rho8.9e-03.csv", matrixFile "theory/M_lmax10_rho8.9e-03.csv"
             let floor = 1e-9 * (e1c |> Array.collect id |> Array.map abs |> Array.max)
@@ -71,7 +71,7 @@ let tests =
                     let kc = Reference.f r.[0]
                     let s = Spectrum.create (5.0 / 3.0) kc (2.0 * kc) 0.5 // 8π∫g = 1
                     let w = Mixing.w s acc 10.0
-                    let m1c = Mixing.m1c (Mixing.kappa s acc 10.0 20) 10
+                    let m1c = Mixing.m1c (Kappa.band s acc 10.0 20) 10
                     let ratio (prefactor: float) =
                         let worst = Seq.max [ for l in 0 .. 10 do for l0 in 0 .. 10 -> abs ((if l = l0 then -2.0 * prefactor * float (l * (l + 1)) * w else 0.0) + m1c.[l, l0]) ]
                         worst / Seq.max [ for l in 0 .. 10 do for l0 in 0 .. 10 -> abs m1c.[l, l0] ]
@@ -81,7 +81,7 @@ let tests =
             // band-limited spectrum of physics.md §4: g ∝ k^−5/3 on [0.05, 3]Ω, ΩΔT = 8, ℓ to 120
             let s = Spectrum.create (5.0 / 3.0) 0.05 3.0 0.5
             let w = Mixing.w s acc 8.0
-            let m1c = Mixing.m1cBlock (Mixing.kappa s acc 8.0 128) 120 8
+            let m1c = Mixing.m1cBlock (Kappa.band s acc 8.0 128) 120 8
             for l0 in 1 .. 8 do
                 let terms prefactor =
                     [ for l in 0 .. 120 -> float (2 * l + 1) * ((if l = l0 then -2.0 * prefactor * float (l * (l + 1)) * w else 0.0) + m1c.[l, l0]) ]
@@ -89,38 +89,4 @@ let tests =
                 let scale = good |> List.sumBy abs
                 Expect.isLessThan (abs (List.sum good) / scale) 1e-10 $"4π sum rule, ℓ0 = {l0}"
                 Expect.isGreaterThan (abs (List.sum bad) / scale) 0.1 $"8π breaks it, ℓ0 = {l0}" }
-        test "quadrature refinement (every resolution doubled) changes C_ℓ/C_1 by < 1e-7 (ℓmax = 100)" {
-            let input : Api.PredictInput =
-                { Rho = 8.9e-3; Eta = 0.5; Q = 5.0 / 3.0; KMax = reference.KMax; Lmax = 100
-                  OmegaDT = Some dtRef; LawA = 4.0; Accuracy = acc }
-            let p1 = Api.predict input
-            let p2 = Api.predict { input with Accuracy = acc.Refined }
-            allClose "refinement" [ for l in 1 .. 100 -> rel $"C_{l}/C_1" p2.ClOverC1.[l] p1.ClOverC1.[l] 1e-7 0.0 ]
-            allClose "Λ refinement" [ rel "Λ0" p2.Lambda0 p1.Lambda0 1e-9 0.0; rel "Λ2" p2.Lambda2 p1.Lambda2 1e-8 0.0 ] }
-        test "time dependence: eq. 19 iterated literally diverges (spectral radius of M ≫ 1); dC/dt = GC + e₁ relaxes to eq. 20" {
-            let s = Spectrum.create (5.0 / 3.0) (Units.kMin 8.9e-3 0.5) reference.KMax 0.5
-            let w = Mixing.w s acc dtRef
-            let m1a = Mixing.m1aDiagonal w 40
-            let m1c = Mixing.m1c (Mixing.kappa s acc dtRef 80) 40
-            let m = Mixing.matrix m1a m1c
-            let mm = MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.Dense(40, 40, fun i j -> m.[i + 1, j + 1])
-            let radius = mm.Evd().EigenValues |> Seq.map (fun c -> c.Magnitude) |> Seq.max
-            Expect.isGreaterThan radius 10.0 "M is not a contraction"
-            let steady = Mixing.steadyState m1a m1c dtRef
-            let ev = Mixing.evolve m1a m1c dtRef (1.5 * Qlt.kzz s) 60
-            allClose "late times" [ for l in 1 .. 40 -> rel $"C_{l}(60ΔT)" steady.[l] ev.[60].[l] 1e-8 0.0 ]
-            Expect.equal ev.[0].[2] 0.0 "dipole-only start" }
-        test "tail extension reproduces an exact power law and continues it" {
-            let cl = Array.init 41 (fun l -> if l = 0 then 0.0 else 3.0 * float l ** -2.7)
-            let e = Mixing.extend cl 80
-            allClose "extension" [ for l in 1 .. 80 -> rel $"ℓ = {l}" (3.0 * float l ** -2.7) e.[l] 1e-12 0.0 ] }
-        test "steady state: index over ℓ = 5…30 within the paper's −2.7 … −2.9 band, spectrum falls, truncation visible" {
-            let p = Api.predict { Rho = 8.9e-3; Eta = 0.5; Q = 5.0 / 3.0; KMax = reference.KMax; Lmax = 100
-                                  OmegaDT = Some dtRef; LawA = 4.0; Accuracy = acc }
-            let index = Option.get p.Index
-            Expect.isTrue (index < -2.6 && index > -3.0) $"index {index}"
-            Expect.isTrue (Seq.forall (fun l -> p.ClOverC1.[l + 1] < p.ClOverC1.[l]) [ 1 .. 99 ]) "C_ℓ decreasing"
-            // physics.md §4: C_ℓ/C_1 grows with ℓmax (≈ ℓmax^0.5 at ℓ = 30): halving ℓmax lowers it by ~30%
-            let change = Option.get p.TruncationChange
-            Expect.isTrue (change > 0.05 && change < 0.6) $"truncation change {change}" }
     ]

@@ -27,7 +27,9 @@ type PredictArgs =
     | Kmax of omega: float
     | Omega_Dt of omegaDT: float
     | A of a: float
-    | Lmax of l: int
+    | Lmax of l: string
+    | Lout of l: int
+    | Tol of tol: float
     | Times of n: int
     | Out of file: string
     | Json of file: string
@@ -46,9 +48,11 @@ type PredictArgs =
             | Kmax _ -> "largest wavenumber k_max in units of Ω/c (default 2π/λ_min, λ_min = r_g/150 of the smallest rigidity given: one field for all, as in the paper)."
             | Omega_Dt _ -> "ΩΔT for every rigidity (default: a·(Ωτ_s)^(1/3), eq. 51)."
             | A _ -> "the constant a of ΩΔT = a(Ωτ_s)^(1/3) (default 4)."
-            | Lmax _ -> "truncation ℓ_max of the mixing matrix, 2 … 1000 (default 100)."
+            | Lmax _ -> "auto (default): the ℓ_max → ∞ limit (zero-flux boundary, ℓ_max raised until C_ℓ/C_1 for ℓ ≤ --lout converges); or a whole number 2 … 4000: the paper's truncation at that ℓ_max (absorbing boundary)."
+            | Lout _ -> "with --lmax auto: the largest ℓ whose C_ℓ/C_1 must converge, 2 … 500 (default 50)."
+            | Tol _ -> "with --lmax auto: relative error allowed on each converged C_ℓ/C_1 (default 1e-3)."
             | Times _ -> "also evolve C_ℓ(t) from a dipole-only start for N ≥ 1 steps of ΔT (eq. 19 in its integrated form, whose steady state is eq. 20)."
-            | Out _ -> "CSV of the spectra: rho,l,cl_over_c1,cl_over_s (and FILE.time.csv with --times)."
+            | Out _ -> "CSV of the spectra: rho,l,cl_over_c1,cl_over_s (with --lmax auto also cl_over_c1_converged,cl_over_c1_converged_err; and FILE.time.csv with --times)."
             | Json _ -> "JSON with every input, derived value, spectrum and timing."
             | Plot _ -> "PNG of C_ℓ/C_1 for every rigidity with the fitted power laws."
             | Debug -> "print the sum-rule residual of the computed mixing matrix."
@@ -106,7 +110,7 @@ type SimulateArgs =
 type FitArgs =
     | [<MainCommand; ExactlyOnce>] Runs of folders: string list
     | Out of folder: string
-    | Lmax of l: int
+    | Lmax of l: string
     | Lfit of l: int
     | Time of omegaT: float
 
@@ -115,7 +119,7 @@ type FitArgs =
             match a with
             | Runs _ -> "run folders written by skymix simulate (one per rigidity)."
             | Out _ -> "folder for fit.csv, fit.json and fig6_law.png (default: the current folder)."
-            | Lmax _ -> "truncation ℓ_max of the mixing matrix (default 100)."
+            | Lmax _ -> "auto (default): the ℓ_max → ∞ limit of the mixing equation; or a whole number 4 … 4000: the paper's truncation at that ℓ_max."
             | Lfit _ -> "largest multipole fitted, 3 … min(3·Nside − 1, --lmax) (default: where the signal-to-noise first drops below 1)."
             | Time _ -> "fit the spectra of the first output time ≥ this ΩT; the table shows the time used (default: the first output ≥ 2τ_s of the run)."
 
@@ -158,7 +162,7 @@ type ReproduceArgs =
     | Rigidity of list: string
     | Nside of nside: int
     | Realizations of n: int
-    | Lmax of l: int
+    | Lmax of l: string
     | Device of device: string
     | Seed of seed: uint64
 
@@ -171,7 +175,7 @@ type ReproduceArgs =
             | Rigidity _ -> "rigidities instead of 10TV,100TV,1PV,10PV (units GV, TV, PV)."
             | Nside _ -> "Nside instead of the preset's."
             | Realizations _ -> "realisations per rigidity instead of the preset's."
-            | Lmax _ -> "truncation of the mixing matrix (default 100)."
+            | Lmax _ -> "auto (default): fit with the ℓ_max → ∞ limit of the mixing equation; or N: the paper's truncation at ℓ_max = N."
             | Device _ -> "auto, cuda, cpu or ilgpu-cpu (default auto)."
             | Seed _ -> "seed of the study, a whole number 0 … 18446744073709551615 (default 1)."
 

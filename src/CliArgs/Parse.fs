@@ -20,7 +20,10 @@ type PredictOptions =
       KMax: Nullable<float>
       OmegaDT: Nullable<float>
       LawA: float
-      Lmax: int
+      /// the paper's truncation at this ℓ_max; null: the converged limit (--lmax auto)
+      Lmax: Nullable<int>
+      Lout: int
+      Tol: float
       Times: int
       Out: string
       Json: string
@@ -72,7 +75,7 @@ type SlurmOptions =
       SimulateArgs: string[] }
 
 /// `skymix fit`: run folders, output folder; 0 = default for Lmax/LFit/Time.
-type FitOptions = { Runs: string[]; Out: string; Lmax: int; LFit: int; Time: float }
+type FitOptions = { Runs: string[]; Out: string; Lmax: Nullable<int>; LFit: int; Time: float }
 
 /// `skymix reproduce`: the preset and its overrides (0 / empty = the preset's value).
 type ReproduceOptions =
@@ -81,7 +84,7 @@ type ReproduceOptions =
       RigidityVolts: float[]
       Nside: int
       Realizations: int
-      Lmax: int
+      Lmax: Nullable<int>
       Device: string
       Seed: uint64 }
 
@@ -141,6 +144,16 @@ let private rigidityVolts (text: string) =
         if unit = "" then raise (UsageError $"rigidity '{text}' has no unit; write e.g. 10TV or 1PV (units GV, TV, PV)")
         else raise (UsageError $"unknown rigidity unit '{unit}' in '{text}'; use GV, TV or PV (e.g. 10TV,1PV)")
 
+/// "--lmax auto" (null) or a whole number.
+let private lmaxOption (text: string option) =
+    match text with
+    | None -> Nullable()
+    | Some t when t.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) -> Nullable()
+    | Some t ->
+        match Int32.TryParse(t.Trim()) with
+        | true, v -> Nullable v
+        | _ -> raise (UsageError $"--lmax '{t}': give auto (the converged limit) or a whole number (the paper's truncation at that ℓ_max)")
+
 /// A comma-separated list of one or more items (no empty ones).
 let private list (text: string) =
     let items = text.Split(',') |> Array.map (fun s -> s.Trim())
@@ -166,7 +179,19 @@ let private predict (r: ParseResults<PredictArgs>) =
               KMax = nullable (r.TryGetResult PredictArgs.Kmax)
               OmegaDT = nullable (r.TryGetResult PredictArgs.Omega_Dt)
               LawA = r.GetResult(PredictArgs.A, defaultValue = SkyMix.Theory.Fit.paperA)
-              Lmax = r.GetResult(PredictArgs.Lmax, defaultValue = 100)
+              Lmax = lmaxOption (r.TryGetResult PredictArgs.Lmax)
+              Lout =
+                match r.TryGetResult PredictArgs.Lout with
+                | Some _ when r.Contains PredictArgs.Lmax && (lmaxOption (r.TryGetResult PredictArgs.Lmax)).HasValue ->
+                    raise (UsageError "--lout belongs to --lmax auto; with a fixed --lmax every ℓ ≤ ℓ_max is written")
+                | Some l -> l
+                | None -> Api.ConvergenceGoal.Default.Lout
+              Tol =
+                match r.TryGetResult PredictArgs.Tol with
+                | Some _ when (lmaxOption (r.TryGetResult PredictArgs.Lmax)).HasValue ->
+                    raise (UsageError "--tol belongs to --lmax auto; a fixed --lmax is not iterated")
+                | Some t -> t
+                | None -> Api.ConvergenceGoal.Default.Tol
               Times =
                 match r.TryGetResult PredictArgs.Times with
                 | Some n when n < 1 -> raise (UsageError $"--times must be a number of steps ≥ 1, got {n}")
@@ -312,7 +337,7 @@ let private slurm (r: ParseResults<SlurmArgs>) (simulateArgs: string[]) =
 let private fit (r: ParseResults<FitArgs>) =
     Fit { Runs = operands "fit" (r.GetResult FitArgs.Runs)
           Out = r.GetResult(FitArgs.Out, defaultValue = ".")
-          Lmax = r.GetResult(FitArgs.Lmax, defaultValue = 100)
+          Lmax = lmaxOption (r.TryGetResult FitArgs.Lmax)
           LFit =
             match r.TryGetResult FitArgs.Lfit with
             | Some l when l < 3 -> raise (UsageError $"--lfit must be ≥ 3 (the fit uses C_ℓ/C_1 at ℓ = 2 … ℓ_fit), got {l}")
@@ -332,7 +357,7 @@ let private reproduce (r: ParseResults<ReproduceArgs>) =
                 RigidityVolts = r.TryGetResult ReproduceArgs.Rigidity |> Option.map (list >> Array.map rigidityVolts) |> Option.defaultValue [||]
                 Nside = r.GetResult(ReproduceArgs.Nside, defaultValue = 0)
                 Realizations = r.GetResult(ReproduceArgs.Realizations, defaultValue = 0)
-                Lmax = r.GetResult(ReproduceArgs.Lmax, defaultValue = 100)
+                Lmax = lmaxOption (r.TryGetResult ReproduceArgs.Lmax)
                 Device = r.GetResult(ReproduceArgs.Device, defaultValue = "auto")
                 Seed = r.GetResult(ReproduceArgs.Seed, defaultValue = 1UL) }
 

@@ -7,8 +7,9 @@ namespace SkyMix.Gpu;
 /// <summary>How to fit a run folder (physics.md §6).</summary>
 public sealed record FitOptions
 {
-    /// <summary>Truncation of the mixing matrix (the paper: 100).</summary>
-    public int Lmax { get; init; } = 100;
+    /// <summary>The paper's truncation at this ℓ_max (absorbing boundary); null: the ℓ_max → ∞ limit of the
+    /// mixing equation (zero-flux boundary, ℓ_max raised until C_ℓ/C_1 for ℓ ≤ ℓ_fit converges).</summary>
+    public int? Lmax { get; init; }
     /// <summary>Largest multipole fitted; 0 = where the signal-to-noise first drops below 1.</summary>
     public int LFit { get; init; }
     /// <summary>Backtracking time used; 0 = the first output time ≥ 2τ_s^sim (else the last).</summary>
@@ -61,8 +62,20 @@ public sealed record LawResult(LawFit Qlt, LawFit Simulated, LawFit Free);
 /// </summary>
 public static class Analysis
 {
-    static Api.PredictInput Input(RunSettings s, int lmax, Accuracy accuracy, double? omegaDT = null) =>
-        new(s.Rho, s.Eta, s.Q, s.KMax, lmax, omegaDT is double x ? FSharpOption<double>.Some(x) : FSharpOption<double>.None, Fit.paperA, accuracy);
+    static Api.PredictInput Input(RunSettings s, Api.Truncation truncation, Accuracy accuracy, double? omegaDT = null) =>
+        new(s.Rho, s.Eta, s.Q, s.KMax, truncation, omegaDT is double x ? FSharpOption<double>.Some(x) : FSharpOption<double>.None, Fit.paperA, accuracy);
+
+    /// <summary>The model C_ℓ/C_1(ΩΔT) of a fit: the paper's truncation at --lmax, or the zero-flux spectrum at the
+    /// ℓ_max where C_ℓ/C_1 for ℓ ≤ ℓ_fit has converged at the paper's law ΩΔT (it converges as fast elsewhere).</summary>
+    static (Boundary Boundary, int Lmax) ModelTruncation(RunSettings s, int? lmax, int lfit)
+    {
+        if (lmax is int n) return (Boundary.Absorbing, n);
+        var goal = Api.ConvergenceGoal.Default.WithLout(Math.Min(lfit, Api.ConvergenceGoal.Default.LmaxLimit / 8));
+        var p = Api.predict(Input(s, Api.Truncation.NewConverged(goal), Accuracy.Fitting));
+        if (!p.Limit.Value.Converged)
+            throw new InputError($"the mixing equation's C_ℓ/C_1 for ℓ ≤ {goal.Lout} did not converge within ℓ_max ≤ {goal.LmaxLimit} at ρ = {s.Rho:G4}; fit with a fixed --lmax");
+        return (Boundary.ZeroFlux, p.Lmax);
+    }
 
     static Observed ObservedAt(Ensemble e, int t) => new(e.Ratio[t], e.RatioErr[t]);
 
@@ -83,9 +96,9 @@ public static class Analysis
             throw new InputError($"{dir} holds shard {run.Execution.Shard} of a study; combine the shards first (skymix merge) and fit the merged folder");
         var finished = RunFolder.Finished(dir);
         if (finished.Length < 2) throw new InputError($"{dir}: {finished.Length} finished realisation(s); fitting needs at least 2 (for errors)");
-        var lTop = Math.Min(3 * run.Settings.Nside - 1, o.Lmax);
+        var lTop = Math.Min(3 * run.Settings.Nside - 1, o.Lmax ?? int.MaxValue);
         if (o.LFit > lTop)
-            throw new InputError($"--lfit {o.LFit} is beyond the spectra of {dir}: ℓ_fit ≤ min(3·Nside − 1 = {3 * run.Settings.Nside - 1}, --lmax {o.Lmax}) = {lTop}");
+            throw new InputError($"--lfit {o.LFit} is beyond the spectra of {dir}: ℓ_fit ≤ {(o.Lmax is int n ? $"min(3·Nside − 1 = {3 * run.Settings.Nside - 1}, --lmax {n})" : "3·Nside − 1")} = {lTop}");
         return (run.Settings, finished);
     }
 
@@ -104,9 +117,10 @@ public static class Analysis
             : Array.FindIndex(e.Times, x => x >= 2.0 * tauSim) is var first and >= 0 ? first : last;
         var lmaxData = 3 * s.Nside - 1;
         var obs = ObservedAt(e, t);
-        var lTop = Math.Min(lmaxData, o.Lmax);
+        var lTop = Math.Min(lmaxData, o.Lmax ?? int.MaxValue);
         var lfit = o.LFit > 0 ? o.LFit : Math.Min(Fit.lFit(obs), lTop);
-        var input = Input(s, o.Lmax, Accuracy.Fitting);
+        var (boundary, lmax) = ModelTruncation(s, o.Lmax, lfit);
+        var input = Input(s, Api.Truncation.NewPaper(lmax), Accuracy.Fitting);
         var spectrum = s.Spectrum();
         var tauQlt = Qlt.scatteringTime(spectrum);
         var law = Fit.paperLaw(tauQlt);
@@ -116,7 +130,7 @@ public static class Analysis
         var cache = new Dictionary<double, double[]>();
         double[] Model(double x)
         {
-            if (!cache.TryGetValue(x, out var m)) cache[x] = m = Api.spectrumShape(input, x);
+            if (!cache.TryGetValue(x, out var m)) cache[x] = m = Api.spectrumShape(input, boundary, lmax, x);
             return m;
         }
         var fit = Fit.omegaDT(FuncConvert.FromFunc<double, double[]>(Model), obs, lfit, lo, hi, o.Scan);
@@ -134,11 +148,13 @@ public static class Analysis
             if (k != t && e.Times[k] >= 0.5 * tauSim)
                 variants.Add(new FitVariant("time", e.Times[k], Refit(ObservedAt(e, k), Math.Min(lfit, Fit.lFit(ObservedAt(e, k))))));
         variants.Add(new FitVariant("noise eq. 7", e.Times[t], Refit(ObservedAt(WithEq7Noise(rs), t), lfit)));
-        var half = Math.Max(lfit, o.Lmax / 2);
-        var halfInput = Input(s, half, Accuracy.Fitting);
-        variants.Add(new FitVariant($"theory l_max = {half}", e.Times[t],
-            Fit.omegaDT(FuncConvert.FromFunc<double, double[]>(x => Api.spectrumShape(halfInput, x)), obs, lfit, lo, hi, o.Scan)));
-        var best = Api.predict(Input(s, o.Lmax, Accuracy.Default, fit.OmegaDT));
+        // the theory's other truncation: the paper's ℓ_max = 100 beside the limit, or ℓ_max/2 beside a fixed ℓ_max
+        var (otherBoundary, other) = o.Lmax is int fixedLmax ? (Boundary.Absorbing, Math.Max(lfit, fixedLmax / 2)) : (Boundary.Absorbing, Math.Max(lfit, 100));
+        variants.Add(new FitVariant(o.Lmax is null ? $"theory: paper's truncation l_max = {other}" : $"theory l_max = {other}", e.Times[t],
+            Fit.omegaDT(FuncConvert.FromFunc<double, double[]>(x => Api.spectrumShape(input, otherBoundary, other, x)), obs, lfit, lo, hi, o.Scan)));
+        var best = Api.predict(Input(s, o.Lmax is int bl ? Api.Truncation.NewPaper(bl)
+                                        : Api.Truncation.NewConverged(Api.ConvergenceGoal.Default.WithLout(Math.Min(lfit, Api.ConvergenceGoal.Default.LmaxLimit / 8))),
+                                     Accuracy.Default, fit.OmegaDT));
         var (c1, c1Err) = Jackknife.mean(rs.Select(r => r.Cl[t][1] - r.Noise[t]).ToArray());
         return new RigidityFit
         {
@@ -152,7 +168,7 @@ public static class Analysis
             OmegaTauSSimErr = tauSimErr,
             Variants = variants.ToArray(),
             Observed = obs,
-            Model = best.ClOverC1,
+            Model = best.Limit is { } lim ? lim.Value.ClOverC1 : best.ClOverC1,
             ModelIndex = best.Index,
             C1Sub = c1,
             C1SubErr = c1Err,

@@ -9,7 +9,36 @@ open System
 /// with use_weights = False and no monopole/dipole removal. lmax may exceed 3·Nside − 1.
 let angularSpectrum (map: float[]) (lmax: int) (iter: int) : float[] = Sky.anafast map lmax iter
 
-/// Inputs of one prediction (physics.md §1). Theory units: Ω = c = 1.
+/// The largest ℓmax any prediction uses (a dense system of ℓmax² doubles, O(ℓmax³) work: ~2 min at 4000).
+[<Literal>]
+let MaxLmax = 4000
+
+/// How far the mixing equation is solved in ℓ.
+type Truncation =
+    /// The paper's truncation: ℓ ≤ lmax with the absorbing boundary (power sent above ℓmax is lost).
+    | Paper of lmax: int
+    /// The ℓmax → ∞ limit: ℓmax doubled from max(100, 2·Lout) with the zero-flux boundary until C_ℓ/C_1,
+    /// ℓ ≤ Lout, has a limit with relative error ≤ Tol (Convergence.limitOf), at most up to LmaxLimit.
+    | Converged of ConvergenceGoal
+
+and ConvergenceGoal =
+    { /// the largest ℓ whose C_ℓ/C_1 must converge
+      Lout: int
+      /// relative error allowed on each of them
+      Tol: float
+      /// the largest ℓmax tried
+      LmaxLimit: int }
+
+    /// C_ℓ/C_1 for ℓ ≤ 50 to 1e-3, ℓmax up to MaxLmax.
+    static member Default = { Lout = 50; Tol = 1e-3; LmaxLimit = MaxLmax }
+
+    /// This goal for ℓ ≤ lout.
+    member g.WithLout(lout: int) = { g with Lout = lout }
+
+    /// This goal with another tolerance.
+    member g.WithTol(tol: float) = { g with Tol = tol }
+
+/// Inputs of one prediction (docs/physics.md, "Units"). Theory units: Ω = c = 1.
 type PredictInput =
     { /// ρ = r_g/L_c
       Rho: float
@@ -19,14 +48,49 @@ type PredictInput =
       Q: float
       /// k_max in units of Ω/c
       KMax: float
-      /// largest multipole of the truncated mixing matrix
-      Lmax: int
+      /// how far in ℓ the mixing equation is solved
+      Truncation: Truncation
       /// ΩΔT; when None, ΩΔT = LawA·(Ωτ_s)^{1/3} (eq. 51)
       OmegaDT: float option
       /// the constant a of eq. 51 (the paper finds ≈ 4)
       LawA: float
       /// quadrature resolution
       Accuracy: Accuracy }
+
+/// The paper's truncated spectrum (absorbing boundary at Lmax) and the checks the paper's Sec. 2.2.3 makes of it.
+type PaperTruncation =
+    { Lmax: int
+      /// C_ℓ/C_1, ℓ = 0 … Lmax
+      ClOverC1: float[]
+      /// C_ℓ/C_1 of the same calculation truncated at Lmax/2
+      HalfLmaxClOverC1: float[]
+      /// max over ℓ ≤ min(30, Lmax/2) of |(C_ℓ/C_1)(Lmax/2) / (C_ℓ/C_1)(Lmax) − 1|; None when Lmax < 3
+      TruncationChange: float option
+      /// C_ℓ/C_1 continued to ℓ = 2 Lmax by the power law of its tail (SteadyState.extend); None when
+      /// Lmax < 8 or the spectrum is not positive (no tail to continue)
+      ExtendedClOverC1: float[] option
+      /// the paper's check of the extension: the Lmax/2 spectrum extended to Lmax against the full one,
+      /// max over Lmax/2 < ℓ ≤ Lmax of |extended/full − 1|; None when Lmax < 16
+      ExtensionChange: float option
+      /// power-law index of C_ℓ over ℓ = 5 … min(30, Lmax), if Lmax ≥ 6 and C_ℓ > 0 there
+      Index: float option
+      /// Σ_ℓ (2ℓ+1)(2M^(1a)+M^(1c))_{ℓℓ0} relative to Σ_ℓ (2ℓ+1)|…|, ℓ0 = 1 … Lmax/2 (power lost past Lmax)
+      SumRuleResidual: float[]
+      /// where the injected power goes
+      Budget: PowerBudget }
+
+/// The ℓmax → ∞ limit of C_ℓ/C_1 for ℓ ≤ Lout (Truncation.Converged).
+type ConvergedSpectrum =
+    { /// every ℓ ≤ Lout reached its tolerance within the ℓmax limit
+      Converged: bool
+      /// the ℓmax computed, in order
+      LmaxUsed: int[]
+      /// C_ℓ/C_1, ℓ = 0 … Lout: the limits, or (when not converged) the values at the last ℓmax
+      ClOverC1: float[]
+      /// their errors (0 for ℓ ≤ 1, where C_ℓ/C_1 is 0 and 1 by definition; NaN for an ℓ that did not converge)
+      Err: float[]
+      /// the ℓ ≤ Lout that did not converge
+      Unconverged: int[] }
 
 /// Everything derived for one rigidity.
 type Prediction =
@@ -42,37 +106,37 @@ type Prediction =
       Lambda2: float
       /// W = ⅔Λ₀ − ⅓Λ₂
       W: float
-      /// C_ℓ in units of S/Ω, ℓ = 0 … lmax (C_0 = 0)
+      /// the boundary and ℓmax of the last spectrum computed (the one in Cl)
+      Boundary: Boundary
+      Lmax: int
+      /// C_ℓ in units of S/Ω, ℓ = 0 … Lmax (C_0 = 0), and C_ℓ/C_1, of the last spectrum computed
       Cl: float[]
-      /// C_ℓ/C_1
       ClOverC1: float[]
-      /// power-law index of C_ℓ over ℓ = 5 … min(30, lmax), if lmax ≥ 6
+      /// the ℓmax → ∞ limit (Truncation.Converged only)
+      Limit: ConvergedSpectrum option
+      /// the paper's truncation: at Lmax (Truncation.Paper) or at ℓmax = 100 (Converged), for comparison
+      Paper: PaperTruncation
+      /// power-law index of C_ℓ over ℓ = 5 … 30 (or Lout, or Lmax, if smaller) of the main result: the limit
+      /// (Converged) or the paper's truncation (Paper)
       Index: float option
-      /// C_ℓ/C_1 of the same calculation truncated at lmax/2
-      HalfLmaxClOverC1: float[]
-      /// max over ℓ ≤ min(30, lmax/2) of |(C_ℓ/C_1)(lmax/2) / (C_ℓ/C_1)(lmax) − 1|; None when lmax < 3
-      TruncationChange: float option
-      /// C_ℓ/C_1 continued to ℓ = 2 lmax by the power law of its tail (Mixing.extend); None when
-      /// lmax < 8 or the spectrum is not positive (no tail to continue)
-      ExtendedClOverC1: float[] option
-      /// the paper's check of the extension: the lmax/2 spectrum extended to lmax against the full one,
-      /// max over lmax/2 < ℓ ≤ lmax of |extended/full − 1|; None when lmax < 16 (the lmax/2 spectrum has
-      /// no tail to continue)
-      ExtensionChange: float option
-      /// Σ_ℓ (2ℓ+1)(2M^(1a)+M^(1c))_{ℓℓ0} relative to Σ_ℓ (2ℓ+1)|…|, ℓ0 = 1 … lmax/2 (power lost past lmax)
-      SumRuleResidual: float[]
-      /// M^(1a)_ℓℓ (eq. 40) and M^(1c) (eq. 47) on ℓ, ℓ0 = 0 … lmax
+      /// where the injected power goes in the last spectrum computed
+      Budget: PowerBudget
+      /// M^(1a)_ℓℓ (eq. 40) and M^(1c) (eq. 47) on ℓ, ℓ0 = 0 … Lmax
       M1a: float[]
-      M1c: float[,]
-      /// M = I + 2M^(1a) + M^(1c) on ℓ, ℓ0 = 0 … lmax
-      M: float[,] }
+      M1c: float[,] }
 
 /// Checks a prediction's inputs; raises InputError saying what is wrong and what is allowed.
 let validate (p: PredictInput) =
     if not (p.Rho > 0.0 && Double.IsFinite p.Rho) then inputError $"ρ must be a positive number, got {p.Rho}"
     if not (p.Eta > 0.0 && p.Eta < 1.0) then inputError $"η must lie in (0, 1), got {p.Eta}"
     if not (p.Q > 0.0 && p.Q <= 1.95) then inputError $"q must lie in (0, 1.95], got {p.Q}"
-    if p.Lmax < 2 || p.Lmax > 1000 then inputError $"ℓ_max must lie in 2 … 1000, got {p.Lmax}"
+    match p.Truncation with
+    | Paper lmax when lmax < 2 || lmax > MaxLmax -> inputError $"ℓ_max must lie in 2 … {MaxLmax}, got {lmax}"
+    | Converged g when g.Lout < 2 || g.Lout > MaxLmax / 8 -> inputError $"ℓ_out must lie in 2 … {MaxLmax / 8}, got {g.Lout}"
+    | Converged g when not (g.Tol > 0.0 && g.Tol < 1.0) -> inputError $"the tolerance must lie in (0, 1), got {g.Tol}"
+    | Converged g when g.LmaxLimit < max 100 (2 * g.Lout) * 4 || g.LmaxLimit > MaxLmax ->
+        inputError $"the ℓ_max limit must lie in {max 100 (2 * g.Lout) * 4} … {MaxLmax} (at least three doublings from max(100, 2ℓ_out)), got {g.LmaxLimit}"
+    | _ -> ()
     match p.OmegaDT with
     | Some dt when not (dt > 0.0 && Double.IsFinite dt) -> inputError $"ΩΔT must be a positive number, got {dt}"
     | _ -> ()
@@ -88,40 +152,102 @@ let turbulence (p: PredictInput) : Spectrum * float * float =
     let s = Spectrum.create p.Q (Units.kMin p.Rho p.Eta) p.KMax p.Eta
     let kzz = Qlt.kzz s
     let dt = p.OmegaDT |> Option.defaultWith (fun () -> p.LawA * (Qlt.tauOfKzz kzz) ** (1.0 / 3.0))
-    Mixing.checkKappaSize s p.Accuracy dt (2 * p.Lmax)
+    let firstLmax = match p.Truncation with Paper lmax -> lmax | Converged g -> max 100 (2 * g.Lout)
+    Kappa.checkSize s p.Accuracy dt (2 * firstLmax)
     s, kzz, dt
 
-/// The steady-state spectrum of the truncated mixing equation (eq. 20) and its diagnostics.
-let predict (p: PredictInput) : Prediction =
+/// The ℓmax sequence of Truncation.Converged: max(100, 2·Lout) doubled while ≤ LmaxLimit.
+let lmaxSequence (g: ConvergenceGoal) =
+    Seq.unfold (fun l -> if l <= g.LmaxLimit then Some(l, 2 * l) else None) (max 100 (2 * g.Lout)) |> Seq.toArray
+
+/// One truncated solution: M^(1a), M^(1c), C_ℓ and its power budget.
+type private Solved = { M1a: float[]; M1c: float[,]; Cl: float[]; Budget: PowerBudget }
+
+let private solveAt (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (boundary: Boundary) (lmax: int) =
+    let m1a = Mixing.m1aDiagonal w lmax
+    let m1c = Mixing.m1c (Kappa.band s acc dt (2 * lmax)) lmax
+    let cl = SteadyState.solve boundary m1a m1c dt
+    { M1a = m1a; M1c = m1c; Cl = cl; Budget = SteadyState.budget boundary m1a m1c cl dt }
+
+let private over (c: float[]) = c |> Array.map (fun v -> v / c.[1])
+
+let private indexOf (cl: float[]) (top: int) =
+    let hi = min 30 top
+    if hi >= 6 && Array.forall (fun v -> v > 0.0) cl.[5..hi] then Some(fst (SteadyState.powerLaw cl 5 hi)) else None
+
+/// The paper's truncation at lmax (absorbing) with its checks.
+let private paperTruncation (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (lmax: int) : PaperTruncation * Solved =
+    let full = solveAt s acc w dt Absorbing lmax
+    let half = max 2 (lmax / 2)
+    let clHalf = SteadyState.solve Absorbing (Mixing.m1aDiagonal w half) (Array2D.init (half + 1) (half + 1) (fun i j -> full.M1c.[i, j])) dt
+    let ratio, ratioHalf = over full.Cl, over clHalf
+    let positive (c: float[]) = c.[1..] |> Array.forall (fun v -> v > 0.0)
+    let residual =
+        let sums = Mixing.sumRule full.M1a full.M1c
+        [| for l0 in 1 .. half ->
+               let scale = Seq.sum [ for l in 0 .. lmax -> float (2 * l + 1) * abs ((if l = l0 then 2.0 * full.M1a.[l] else 0.0) + full.M1c.[l, l0]) ]
+               sums.[l0] / scale |]
+    { Lmax = lmax
+      ClOverC1 = ratio
+      HalfLmaxClOverC1 = ratioHalf
+      TruncationChange =
+        if half < lmax then Some(Seq.max [ for l in 1 .. min 30 half -> abs (ratioHalf.[l] / ratio.[l] - 1.0) ]) else None
+      ExtendedClOverC1 = if lmax >= 8 && positive ratio then Some(SteadyState.extend ratio (2 * lmax)) else None
+      ExtensionChange =
+        if half >= 8 && positive ratioHalf then
+            let e = SteadyState.extend ratioHalf lmax
+            Some(Seq.max [ for l in half + 1 .. lmax -> abs (e.[l] / ratio.[l] - 1.0) ])
+        else None
+      Index = indexOf full.Cl lmax
+      SumRuleResidual = residual
+      Budget = full.Budget },
+    full
+
+/// The ℓmax → ∞ limit of C_ℓ/C_1 for ℓ ≤ g.Lout: zero-flux solutions at doubling ℓmax and Aitken limits
+/// (Convergence.limitOf), until every one has relative error ≤ g.Tol or the ℓmax limit is reached.
+/// `progress` is told each ℓmax before it is computed.
+let private converge (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (g: ConvergenceGoal) (progress: int -> unit) =
+    let rec go (used: (int * Solved) list) (lmaxes: int list) =
+        let values = used |> List.rev |> List.map (fun (_, x) -> over x.Cl) |> List.toArray
+        let limits = [| for l in 0 .. g.Lout -> Convergence.limitOf (values |> Array.map (fun r -> r.[l])) |]
+        let ok l = l < 2 || (match limits.[l] with Some lim -> lim.Error <= g.Tol * abs lim.Value | None -> false)
+        let fine = values.Length >= 3 && Seq.forall ok [ 0 .. g.Lout ]
+        let affordable next =
+            try Kappa.checkSize s acc dt (2 * next); true with :? InputError -> false
+        match lmaxes with
+        | next :: rest when not fine && affordable next ->
+            progress next
+            go ((next, solveAt s acc w dt ZeroFlux next) :: used) rest
+        | _ ->
+            let last = values.[values.Length - 1]
+            let limitAt l = if l >= 2 && ok l then limits.[l] else None
+            { Converged = fine
+              LmaxUsed = used |> List.rev |> List.map fst |> List.toArray
+              ClOverC1 = Array.init (g.Lout + 1) (fun l -> match limitAt l with Some lim -> lim.Value | None -> last.[l])
+              Err = Array.init (g.Lout + 1) (fun l -> if l < 2 then 0.0 else (match limitAt l with Some lim -> lim.Error | None -> nan))
+              Unconverged = [| for l in 2 .. g.Lout do if not (ok l) then yield l |] },
+            snd used.Head
+    go [] (lmaxSequence g |> Array.toList)
+
+/// The steady-state spectrum of the mixing equation (eq. 20) and its diagnostics; `progress` is told each
+/// ℓmax of a Converged truncation before it is computed.
+let predictWith (progress: int -> unit) (p: PredictInput) : Prediction =
     let s, kzz, dt = turbulence p
     let l0 = Mixing.lambda s p.Accuracy dt 0
     let l2 = Mixing.lambda s p.Accuracy dt 2
     let w = Mixing.wOf l0 l2
-    let kappa = Mixing.kappa s p.Accuracy dt (2 * p.Lmax)
-    let spectrumAt lmax =
-        let m1a = Mixing.m1aDiagonal w lmax
-        let m1c = Mixing.m1c kappa lmax
-        m1a, m1c, Mixing.steadyState m1a m1c dt
-    let m1a, m1c, cl = spectrumAt p.Lmax
-    let half = max 2 (p.Lmax / 2)
-    let _, _, clHalf = spectrumAt half
-    let over (c: float[]) = c |> Array.map (fun v -> v / c.[1])
-    let ratio, ratioHalf = over cl, over clHalf
-    let top = min 30 half
-    let change =
-        if half < p.Lmax then Some(Seq.max [ for l in 1 .. top -> abs (ratioHalf.[l] / ratio.[l] - 1.0) ]) else None
-    let positive (c: float[]) = c.[1..] |> Array.forall (fun v -> v > 0.0)
-    let extended = if p.Lmax >= 8 && positive ratio then Some(Mixing.extend ratio (2 * p.Lmax)) else None
-    let extensionChange =
-        if half >= 8 && positive ratioHalf then
-            let e = Mixing.extend ratioHalf p.Lmax
-            Some(Seq.max [ for l in half + 1 .. p.Lmax -> abs (e.[l] / ratio.[l] - 1.0) ])
-        else None
-    let residual =
-        let sums = Mixing.sumRule m1a m1c
-        [| for l0 in 1 .. half ->
-               let scale = Seq.sum [ for l in 0 .. p.Lmax -> float (2 * l + 1) * abs ((if l = l0 then 2.0 * m1a.[l] else 0.0) + m1c.[l, l0]) ]
-               sums.[l0] / scale |]
+    let paperLmax = match p.Truncation with Paper lmax -> lmax | Converged _ -> 100
+    let paper, paperSolved = paperTruncation s p.Accuracy w dt paperLmax
+    let boundary, lmax, main, limit =
+        match p.Truncation with
+        | Paper lmax -> Absorbing, lmax, paperSolved, None
+        | Converged g ->
+            let limit, last = converge s p.Accuracy w dt g progress
+            ZeroFlux, Array.last limit.LmaxUsed, last, Some limit
+    let index =
+        match limit with
+        | Some lim -> indexOf lim.ClOverC1 (lim.ClOverC1.Length - 1)
+        | None -> paper.Index
     { Input = p
       Spectrum = s
       Kzz = kzz
@@ -130,20 +256,19 @@ let predict (p: PredictInput) : Prediction =
       Lambda0 = l0
       Lambda2 = l2
       W = w
-      Cl = cl
-      ClOverC1 = ratio
-      Index =
-        if p.Lmax >= 6 && Array.forall (fun v -> v > 0.0) cl.[5 .. min 30 p.Lmax] then
-            Some(fst (Mixing.powerLaw cl 5 (min 30 p.Lmax)))
-        else None
-      HalfLmaxClOverC1 = ratioHalf
-      TruncationChange = change
-      ExtendedClOverC1 = extended
-      ExtensionChange = extensionChange
-      SumRuleResidual = residual
-      M1a = m1a
-      M1c = m1c
-      M = Mixing.matrix m1a m1c }
+      Boundary = boundary
+      Lmax = lmax
+      Cl = main.Cl
+      ClOverC1 = over main.Cl
+      Limit = limit
+      Paper = paper
+      Index = index
+      Budget = main.Budget
+      M1a = main.M1a
+      M1c = main.M1c }
+
+/// `predictWith` without progress reports.
+let predict (p: PredictInput) : Prediction = predictWith ignore p
 
 /// The factor (8π/3)ΩK_zz that turns a prediction's C_ℓ [S/Ω] into the units of simulated maps,
 /// (c/Ω)²|∇f̄/f̄|² (physics.md §5).
@@ -155,16 +280,16 @@ let mapUnits (p: Prediction) = 8.0 * Math.PI / 3.0 * p.Kzz
 let mapValue (dx: float) (dy: float) (dz: float) (uz: float) (g: float[]) (kzz: float) =
     dx * g.[0] + dy * g.[1] + dz * g.[2] + 3.0 * kzz * uz * g.[2]
 
-/// C_ℓ(nΔT), n = 0 … steps, of a prediction's mixing equation (eq. 19 in its integrated form, Mixing.evolve)
-/// from the QLT dipole C_1(0) = 4πK_zz²(∂_z f̄/f̄)² = (3/2)ΩK_zz S/Ω alone; it relaxes to the steady state.
+/// C_ℓ(nΔT), n = 0 … steps, of a prediction's mixing equation (eq. 19 in its integrated form,
+/// SteadyState.evolve, with the prediction's last ℓmax and boundary) from the QLT dipole
+/// C_1(0) = 4πK_zz²(∂_z f̄/f̄)² = (3/2)ΩK_zz S/Ω alone; it relaxes to the steady state.
 let evolve (p: Prediction) (steps: int) : float[][] =
     if steps < 1 then inputError $"the evolution needs at least one step, got {steps}"
-    Mixing.evolve p.M1a p.M1c p.OmegaDT (1.5 * p.Kzz) steps
+    SteadyState.evolve p.Boundary p.M1a p.M1c p.OmegaDT (1.5 * p.Kzz) steps
 
-/// C_ℓ/C_1 (ℓ = 0 … lmax) of the steady state at a given ΩΔT, without the diagnostics of `predict`:
-/// the model that fits call many times.
-let spectrumShape (p: PredictInput) (omegaDT: float) : float[] =
-    let s, _, _ = turbulence { p with OmegaDT = Some omegaDT }
+/// C_ℓ/C_1 (ℓ = 0 … lmax) of the steady state at a given ΩΔT, boundary and ℓmax, without the diagnostics
+/// of `predict`: the model that fits call many times.
+let spectrumShape (p: PredictInput) (boundary: Boundary) (lmax: int) (omegaDT: float) : float[] =
+    let s, _, _ = turbulence { p with OmegaDT = Some omegaDT; Truncation = Paper lmax }
     let w = Mixing.w s p.Accuracy omegaDT
-    let cl = Mixing.steadyState (Mixing.m1aDiagonal w p.Lmax) (Mixing.m1c (Mixing.kappa s p.Accuracy omegaDT (2 * p.Lmax)) p.Lmax) omegaDT
-    cl |> Array.map (fun v -> v / cl.[1])
+    over (SteadyState.solve boundary (Mixing.m1aDiagonal w lmax) (Mixing.m1c (Kappa.band s p.Accuracy omegaDT (2 * lmax)) lmax) omegaDT)

@@ -30,9 +30,9 @@ public static class Fit
         return 0;
     }
 
-    public static FitOptions Options(int lmax, int lfit, double time)
+    public static FitOptions Options(int? lmax, int lfit, double time)
     {
-        if (lmax < 4 || lmax > 1000) throw new InputError($"--lmax must lie in 4 … 1000, got {lmax}");
+        if (lmax is int n && (n < 4 || n > Api.MaxLmax)) throw new InputError($"--lmax must be auto or lie in 4 … {Api.MaxLmax}, got {n}");
         return new FitOptions { Lmax = lmax, LFit = lfit, Time = time };
     }
 

@@ -36,7 +36,7 @@ public static class Predict
             var c = cases[i];
             Console.Error.Write($"predict: rho = {Fmt(c.Input.Rho, "G4")} ({i + 1}/{cases.Count}) ... ");
             var sw = Stopwatch.StartNew();
-            c.Result = Api.predict(c.Input);
+            c.Result = Api.predictWith(FuncConvert.FromAction<int>(l => Console.Error.Write($"ℓ_max {l} ... ")), c.Input);
             if (o.Times > 0) c.Evolution = Api.evolve(c.Result, o.Times);
             c.Seconds = sw.Elapsed.TotalSeconds;
             Console.Error.WriteLine($"{c.Seconds:F2} s");
@@ -45,11 +45,11 @@ public static class Predict
         PrintTable(cases, o);
         if (o.Debug) PrintSumRule(cases);
         if (o.Times > 0) PrintEvolution(cases);
-        if (o.Out is not null) WriteCsv(o.Out, cases);
+        if (o.Out is not null) WriteCsv(o.Out, cases, o.Lmax is null);
         if (o.Out is not null && o.Times > 0) WriteTimeCsv(TimeFile(o.Out), cases);
         if (o.Json is not null) WriteJson(o.Json, o, cases);
         if (o.Plot is not null)
-            Plots.Spectra(o.Plot, cases.Select(c => (Label(c), c.Result!.ClOverC1, (FSharpOption<double>?)c.Result.Index)).ToList(), o.Lmax);
+            Plots.Spectra(o.Plot, cases.Select(c => (Label(c), MainSpectrum(c.Result!), (FSharpOption<double>?)c.Result!.Index)).ToList(), MainSpectrum(cases[0].Result!).Length - 1);
         return 0;
     }
 
@@ -79,7 +79,7 @@ public static class Predict
             var input = new Api.PredictInput(
                 rhos[i], o.Eta, o.Q,
                 o.KMax ?? Units.kMaxDefault(rhos[i], rhoMin, Math.Clamp(o.Eta, 0.0, 0.999999)),
-                o.Lmax,
+                Truncation(o),
                 o.OmegaDT is double dt ? FSharpOption<double>.Some(dt) : FSharpOption<double>.None,
                 o.LawA, Accuracy.Default);
             Api.turbulence(input); // validates, and checks that the quadratures fit in memory
@@ -88,6 +88,15 @@ public static class Predict
         return cases;
     }
 
+
+    /// <summary>The truncation asked for: the paper's at --lmax N, else the converged limit.</summary>
+    static Api.Truncation Truncation(Parse.PredictOptions o) =>
+        o.Lmax is int n
+            ? Api.Truncation.NewPaper(n)
+            : Api.Truncation.NewConverged(Api.ConvergenceGoal.Default.WithLout(o.Lout).WithTol(o.Tol));
+
+    /// <summary>C_ℓ/C_1 of the main result: the converged limit (ℓ ≤ ℓ_out) or the paper's truncation.</summary>
+    static double[] MainSpectrum(Api.Prediction p) => p.Limit is { } lim ? lim.Value.ClOverC1 : p.ClOverC1;
 
     static string TimeFile(string csv) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(csv))!, Path.GetFileNameWithoutExtension(csv) + ".time.csv");
@@ -102,31 +111,58 @@ public static class Predict
 
     static void PrintTable(List<Case> cases, Parse.PredictOptions o)
     {
-        Console.WriteLine($"Steady-state C_ℓ of the mixing matrix (eq. 20): η = {Fmt(o.Eta, "G3")}, q = {Fmt(o.Q, "G4")}, " +
-                          $"ℓ_max = {o.Lmax}, ΩΔT {(o.OmegaDT is null ? $"= {Fmt(o.LawA, "G3")}·(Ωτ_s)^(1/3)" : "given")}" +
+        var auto = o.Lmax is null;
+        var first = cases[0].Result!;
+        Console.WriteLine($"Steady-state C_ℓ of the mixing equation (eq. 20), " +
+                          (auto ? $"ℓ_max → ∞ (zero-flux boundary; C_ℓ/C_1 for ℓ ≤ {o.Lout} converged to {Fmt(o.Tol, "G2")})"
+                                : $"the paper's truncation at ℓ_max = {o.Lmax} (absorbing boundary)") +
+                          $": η = {Fmt(o.Eta, "G3")}, q = {Fmt(o.Q, "G4")}, ΩΔT {(o.OmegaDT is null ? $"= {Fmt(o.LawA, "G3")}·(Ωτ_s)^(1/3)" : "given")}" +
                           (cases[0].RigidityVolts is null ? "" : $", B_rms = {Fmt(o.BrmsMicroGauss, "G3")} µG, L_c = {Fmt(o.LcParsec, "G3")} pc"));
         Console.WriteLine();
-        var indexHeader = o.Lmax >= 6 ? $"index ℓ=5–{Math.Min(30, o.Lmax)}" : "index";
-        Console.WriteLine($"{"rigidity",-10} {"ρ = r_g/L_c",12} {"Ωτ_s",9} {"ΩΔT",8} {"C_2/C_1",11} {"C_10/C_1",11} {indexHeader,13} {"τ_s [yr]",10} {"time [s]",9}");
+        var top = MainSpectrum(first).Length - 1;
+        var indexHeader = top >= 6 ? $"index ℓ=5–{Math.Min(30, top)}" : "index";
+        var extra = auto ? $" {"ℓ_max",6} {"rel. err",9}" : "";
+        Console.WriteLine($"{"rigidity",-10} {"ρ = r_g/L_c",12} {"Ωτ_s",9} {"ΩΔT",8} {"C_2/C_1",11} {"C_10/C_1",11} {indexHeader,13}{extra} {"τ_s [yr]",10} {"time [s]",9}");
         foreach (var c in cases)
         {
             var p = c.Result!;
+            var r = MainSpectrum(p);
             var index = p.Index is { } ix ? Fmt(ix.Value, "F3") : "–";
-            var c10 = p.ClOverC1.Length > 10 ? Sci(p.ClOverC1[10]) : "–";
-            var tau = c.RigidityVolts is double r ? Fmt(p.OmegaTauS / OmegaPerSecond(o, r, p.Input.Eta) / SecondsPerYear, "G4") : "–";
+            var c10 = r.Length > 10 ? Sci(r[10]) : "–";
+            var tau = c.RigidityVolts is double rv0 ? Fmt(p.OmegaTauS / OmegaPerSecond(o, rv0, p.Input.Eta) / SecondsPerYear, "G4") : "–";
+            var limitCols = "";
+            if (p.Limit is { } lim)
+            {
+                var l = lim.Value;
+                var err = l.Converged ? Sci(Enumerable.Range(2, l.ClOverC1.Length - 2).Max(k => l.Err[k] / Math.Abs(l.ClOverC1[k]))).Replace("e+00", "").Replace("e-0", "e-") : "not conv.";
+                limitCols = $" {p.Lmax,6} {err,9}";
+            }
             Console.WriteLine($"{(c.RigidityVolts is double rv ? Fit.Rigidity(rv) : "–"),-10} {Sci(p.Input.Rho),12} {Fmt(p.OmegaTauS, "F2"),9} " +
-                              $"{Fmt(p.OmegaDT, "F3"),8} {Sci(p.ClOverC1[2]),11} {c10,11} {index,13} {tau,10} {Fmt(c.Seconds, "F2"),9}");
+                              $"{Fmt(p.OmegaDT, "F3"),8} {Sci(r[2]),11} {c10,11} {index,13}{limitCols} {tau,10} {Fmt(c.Seconds, "F2"),9}");
         }
         Console.WriteLine();
         static string Percent(FSharpOption<double>? v, string format) => v is { } x ? Fmt(100 * x.Value, format) + "%" : "–";
-        var half = Math.Max(2, o.Lmax / 2);
-        Console.WriteLine(o.Lmax > half
-            ? $"Truncation check: C_ℓ/C_1 at ℓ ≤ {Math.Min(30, half)} changes by up to {string.Join(", ", cases.Select(c => Percent(c.Result!.TruncationChange, "F1")))} " +
-              $"between ℓ_max = {half} and {o.Lmax} (physics.md §4: C_ℓ/C_1 grows slowly with ℓ_max)."
+        if (auto)
+        {
+            var unconverged = cases.Where(c => !c.Result!.Limit!.Value.Converged).ToList();
+            if (unconverged.Count > 0)
+                Console.WriteLine($"NOT CONVERGED within ℓ_max ≤ {Api.ConvergenceGoal.Default.LmaxLimit}: {string.Join(", ", unconverged.Select(c => $"ρ = {Sci(c.Input.Rho)} (ℓ = {string.Join(",", c.Result!.Limit!.Value.Unconverged.Take(5))}{(c.Result.Limit.Value.Unconverged.Length > 5 ? ", …" : "")})"))}; " +
+                                  "their rows show the values at the last ℓ_max, not a limit.");
+            var pl = first.Paper.Lmax;
+            Console.WriteLine($"The paper's truncation (ℓ_max = {pl}, absorbing boundary) for comparison: C_2/C_1 = {string.Join(", ", cases.Select(c => Sci(c.Result!.Paper.ClOverC1[2])))}, " +
+                              $"index {string.Join(", ", cases.Select(c => c.Result!.Paper.Index is { } ix ? Fmt(ix.Value, "F3") : "–"))}; " +
+                              $"it loses {string.Join(", ", cases.Select(c => Fmt(100 * c.Result!.Paper.Budget.Escaped / c.Result.Paper.Budget.Injected, "F0") + "%"))} of the injected power through ℓ_max " +
+                              "and grows without visible end as ℓ_max rises (README, \"Convergence in ℓ_max\").");
+        }
+        var paper = first.Paper;
+        var half = Math.Max(2, paper.Lmax / 2);
+        Console.WriteLine(paper.Lmax > half
+            ? $"Truncation check{(auto ? " (paper's truncation)" : "")}: C_ℓ/C_1 at ℓ ≤ {Math.Min(30, half)} changes by up to {string.Join(", ", cases.Select(c => Percent(c.Result!.Paper.TruncationChange, "F1")))} " +
+              $"between ℓ_max = {half} and {paper.Lmax}."
             : "Truncation check: needs ℓ_max ≥ 3 (it compares ℓ_max with ℓ_max/2).");
-        Console.WriteLine(o.Lmax >= 16
+        Console.WriteLine(paper.Lmax >= 16
             ? $"Extension check (paper, Sec. 2.2.3): the ℓ_max = {half} spectrum continued by its tail's power law differs from the " +
-              $"ℓ_max = {o.Lmax} one by up to {string.Join(", ", cases.Select(c => Percent(c.Result!.ExtensionChange, "F0")))} above ℓ = {half}."
+              $"ℓ_max = {paper.Lmax} one by up to {string.Join(", ", cases.Select(c => Percent(c.Result!.Paper.ExtensionChange, "F0")))} above ℓ = {half}."
             : "Extension check (paper, Sec. 2.2.3): needs ℓ_max ≥ 16 (the ℓ_max/2 spectrum must have a tail from ℓ = 8 on to continue).");
     }
 
@@ -136,10 +172,10 @@ public static class Predict
 
     static void PrintSumRule(List<Case> cases)
     {
-        Console.WriteLine("Sum rule Σ_ℓ≤ℓmax (2ℓ+1)(2M1a+M1c)_ℓℓ0 / Σ|…| (nonzero = power leaving through ℓ > ℓ_max):");
+        Console.WriteLine($"Sum rule Σ_ℓ≤ℓmax (2ℓ+1)(2M1a+M1c)_ℓℓ0 / Σ|…| at the paper's ℓ_max = {cases[0].Result!.Paper.Lmax} (nonzero = power leaving through ℓ > ℓ_max):");
         foreach (var c in cases)
         {
-            var r = c.Result!.SumRuleResidual;
+            var r = c.Result!.Paper.SumRuleResidual;
             Console.WriteLine($"  ρ = {Sci(c.Input.Rho)}: ℓ0 = 1: {Sci(r[0])}, ℓ0 = {r.Length}: {Sci(r[^1])}, max |…| = {Sci(r.Max(Math.Abs))}");
         }
     }
@@ -157,15 +193,27 @@ public static class Predict
         }
     }
 
-    static void WriteCsv(string path, List<Case> cases) =>
+    /// <summary>One row per ρ and ℓ = 1 … ℓ_max of the last spectrum computed; with --lmax auto the converged
+    /// C_ℓ/C_1 and its error follow for ℓ ≤ ℓ_out (empty above, and empty where it did not converge).</summary>
+    static void WriteCsv(string path, List<Case> cases, bool auto) =>
         Files.WriteText(path, w =>
         {
-            w.WriteLine("rho,l,cl_over_c1,cl_over_s");
+            w.WriteLine("rho,l,cl_over_c1,cl_over_s" + (auto ? ",cl_over_c1_converged,cl_over_c1_converged_err" : ""));
             foreach (var c in cases)
             {
                 var p = c.Result!;
                 for (var l = 1; l < p.Cl.Length; l++)
-                    w.WriteLine($"{Csv.Num(p.Input.Rho)},{l},{Csv.Num(Finite(p.ClOverC1[l]))},{Csv.Num(Finite(p.Cl[l]))}");
+                {
+                    var row = $"{Csv.Num(p.Input.Rho)},{l},{Csv.Num(Finite(p.ClOverC1[l]))},{Csv.Num(Finite(p.Cl[l]))}";
+                    if (auto)
+                    {
+                        var lim = p.Limit!.Value;
+                        row += l < lim.ClOverC1.Length && double.IsFinite(lim.Err[l]) && lim.Converged
+                            ? $",{Csv.Num(Finite(lim.ClOverC1[l]))},{Csv.Num(Finite(lim.Err[l]))}"
+                            : ",,";
+                    }
+                    w.WriteLine(row);
+                }
             }
         });
 
@@ -178,6 +226,16 @@ public static class Predict
                     for (var l = 1; l < c.Evolution[n].Length; l++)
                         w.WriteLine($"{Csv.Num(c.Input.Rho)},{n},{Csv.Num(n * c.Result!.OmegaDT)},{l},{Csv.Num(Finite(c.Evolution[n][l]))}");
         });
+
+    /// <summary>Where the injected dipole power goes, in units of S (docs/physics.md, "Convergence in ℓ_max").</summary>
+    static void WriteBudget(System.Text.Json.Utf8JsonWriter w, string name, PowerBudget b)
+    {
+        w.WriteStartObject(name);
+        w.Number("injected", b.Injected);
+        w.Number("monopole_drain", b.Drain);
+        w.Number("escaped_through_lmax", b.Escaped);
+        w.WriteEndObject();
+    }
 
     static double Finite(double v) =>
         double.IsFinite(v) ? v : throw new InvalidOperationException($"non-finite value {v} in a result; nothing written");
@@ -227,21 +285,44 @@ public static class Predict
                 w.Number("Lambda_0", p.Lambda0);
                 w.Number("Lambda_2", p.Lambda2);
                 w.Number("W", p.W);
-                w.WriteNumber("lmax", p.Input.Lmax);
+                w.WriteString("truncation", p.Limit is null ? "paper" : "converged");
+                w.WriteString("boundary", p.Boundary.IsZeroFlux ? "zero-flux" : "absorbing");
+                w.WriteNumber("lmax", p.Lmax);
+                var lim = p.Limit is { } l0 ? l0.Value : null;
+                w.WriteBoolean("converged", lim is { Converged: true });
+                w.Numbers("lmax_used", (lim?.LmaxUsed ?? new[] { p.Lmax }).Select(v => (double)v));
+                if (lim is { Converged: true })
+                {
+                    w.Numbers("cl_over_c1_converged", lim.ClOverC1);
+                    w.Numbers("cl_over_c1_converged_err", lim.Err);
+                }
+                else
+                {
+                    w.WriteNull("cl_over_c1_converged");
+                    w.WriteNull("cl_over_c1_converged_err");
+                }
                 // checks that cannot be made at this ℓ_max are left out
                 if (p.Index is { } ix)
                 {
                     w.Number("index", ix.Value);
-                    w.Numbers("index_l_range", new double[] { 5, Math.Min(30, p.Input.Lmax) });
+                    w.Numbers("index_l_range", new double[] { 5, Math.Min(30, MainSpectrum(p).Length - 1) });
                 }
-                if (p.TruncationChange is { } tc) w.Number("truncation_change_lmax_half", tc.Value);
-                if (p.ExtensionChange is { } ec) w.Number("extension_change_lmax_half", ec.Value);
-                w.Number("sum_rule_residual_max", p.SumRuleResidual.Max(Math.Abs));
+                WriteBudget(w, "power_budget", p.Budget);
                 w.Number("seconds", c.Seconds);
                 w.Numbers("cl_over_c1", p.ClOverC1);
                 w.Numbers("cl_over_S", p.Cl);
-                w.Numbers("cl_over_c1_at_half_lmax", p.HalfLmaxClOverC1);
-                if (p.ExtendedClOverC1 is { } ext) w.Numbers("cl_over_c1_extended_to_2lmax", ext.Value);
+                w.WriteStartObject("paper_truncation");
+                var pt = p.Paper;
+                w.WriteNumber("lmax", pt.Lmax);
+                if (pt.Index is { } pix) w.Number("index", pix.Value);
+                if (pt.TruncationChange is { } tc) w.Number("truncation_change_lmax_half", tc.Value);
+                if (pt.ExtensionChange is { } ec) w.Number("extension_change_lmax_half", ec.Value);
+                w.Number("sum_rule_residual_max", pt.SumRuleResidual.Max(Math.Abs));
+                WriteBudget(w, "power_budget", pt.Budget);
+                w.Numbers("cl_over_c1", pt.ClOverC1);
+                w.Numbers("cl_over_c1_at_half_lmax", pt.HalfLmaxClOverC1);
+                if (pt.ExtendedClOverC1 is { } ext) w.Numbers("cl_over_c1_extended_to_2lmax", ext.Value);
+                w.WriteEndObject();
                 if (c.Evolution is { } ev)
                 {
                     w.WriteStartArray("evolution_cl_over_S");

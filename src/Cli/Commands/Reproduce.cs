@@ -118,7 +118,7 @@ public static class Reproduce
             w.WriteLine($"- {preset.Note}.");
             w.WriteLine($"- B_rms = 4 µG, L_c = 30 pc (L_max = 150 pc), η = 0.5, Kolmogorov slab spectrum q = 5/3; Nside {s0.Nside}, " +
                         $"{s0.Realizations} realisations per rigidity, seed {s0.Seed}; step dt = min(0.01·2π/Ω, λ_min).");
-            w.WriteLine($"- Mixing matrix truncated at ℓ_max = {o.Lmax}; ΩΔT fitted on C_ℓ^sub/C_1^sub over ℓ = 2 … ℓ_fit (signal-to-noise ≥ 1) " +
+            w.WriteLine((o.Lmax is int n ? $"- Mixing equation truncated as in the paper at ℓ_max = {n} (absorbing boundary)" : "- Mixing equation in its ℓ_max → ∞ limit (zero-flux boundary, ℓ_max raised until C_ℓ/C_1 for ℓ ≤ ℓ_fit converges to 1e-3)") + "; ΩΔT fitted on C_ℓ^sub/C_1^sub over ℓ = 2 … ℓ_fit (signal-to-noise ≥ 1) " +
                         "at the first output time ≥ 2τ_s^sim, errors from a jackknife over realisations.");
             w.WriteLine();
             w.WriteLine("| rigidity | ρ | k_max [Ω/c] | dt [1/Ω] | times ΩT |");

@@ -110,19 +110,23 @@ public static class Simulate
                               $"these maps have no white plateau at ℓ ≥ 2·Nside = {2 * s.Nside} to measure the shot noise from, so C_ℓ^sub " +
                               "there is not a noise-subtracted spectrum (compare noise_eq7 in cl.csv; a larger Nside or later times help).");
         Console.WriteLine();
-        // the mixing-matrix prediction for the same ρ (ΩΔT from the law with a = 4)
+        // the mixing-equation prediction for the same ρ (ΩΔT from the law with a = 4): its ℓ_max → ∞ limit and the
+        // paper's truncation at ℓ_max = 100
         var lmax = Math.Min(3 * s.Nside - 1, 30);
-        var input = new Api.PredictInput(s.Rho, s.Eta, s.Q, s.KMax, Math.Max(lmax, 20) * 2, FSharpOption<double>.None, Theory.Fit.paperA, Accuracy.Default);
+        var input = new Api.PredictInput(s.Rho, s.Eta, s.Q, s.KMax,
+            Api.Truncation.NewConverged(Api.ConvergenceGoal.Default.WithLout(Math.Max(lmax, 2))),
+            FSharpOption<double>.None, Theory.Fit.paperA, Accuracy.Default);
         Api.Prediction? p = null;
         try { p = Api.predict(input); }
         catch (InputError outside) { Console.WriteLine($"(no mixing-matrix prediction for this study: {outside.Message})"); }
         Console.WriteLine($"C_ℓ^sub/C_1^sub at ΩT = {F(e.Times[last], "F1")} " +
                           (e.Count >= 2 ? $"({e.Count} realisations, jackknife errors)" : "(1 realisation: no errors; a jackknife needs at least 2)") +
-                          (p is null ? "" : $" next to the mixing matrix (ΩΔT = 4(Ωτ_s)^1/3 = {F(p.OmegaDT, "F2")}, ℓ_max = {input.Lmax})") +
+                          (p is null ? "" : $" next to the mixing equation at ΩΔT = 4(Ωτ_s)^1/3 = {F(p.OmegaDT, "F2")}: its ℓ_max → ∞ limit and the paper's truncation at ℓ_max = {p.Paper.Lmax}") +
                           $"; ⟨cos α⟩ = {F(e.CosAlpha, "F3")}:");
-        Console.WriteLine($"{"ℓ",4} {"simulated",11} {"± err",10} {"predicted",11}");
+        Console.WriteLine($"{"ℓ",4} {"simulated",11} {"± err",10} {"ℓ_max → ∞",11} {"ℓ_max = " + (p?.Paper.Lmax ?? 100),12}");
         for (var l = 1; l <= Math.Min(lmax, 12); l++)
-            Console.WriteLine($"{l,4} {F(e.Ratio[last][l], "0.000e+00"),11} {Err(e.RatioErr[last][l], "0.0e+00"),10} {(p is null ? "–" : F(p.ClOverC1[l], "0.000e+00")),11}");
+            Console.WriteLine($"{l,4} {F(e.Ratio[last][l], "0.000e+00"),11} {Err(e.RatioErr[last][l], "0.0e+00"),10} " +
+                              $"{(p is null ? "–" : F(p.Limit.Value.ClOverC1[l], "0.000e+00")),11} {(p is null ? "–" : F(p.Paper.ClOverC1[l], "0.000e+00")),12}");
     }
 }
 
