@@ -14,6 +14,7 @@ public static class Program
         ["sky"] = SkyCase.Run,
         ["predict-lmax"] = PredictCase.Run,
         ["boris"] = BorisCase.Run,
+        ["convergence"] = ConvergenceCase.Run,
     };
 
     public static int Main(string[] args)

@@ -38,6 +38,31 @@ public static class Plots
         FinishLogLog(plt, path, "multipole l", "C_l / C_1", "Steady-state angular power spectrum (mixing matrix)", Alignment.UpperRight);
     }
 
+    /// <summary>C_ℓ/C_1 at ℓ = 2, 10, 30 against ℓ_max, both boundaries (absorbing: solid, zero flux: dashed), one
+    /// colour per ℓ; the first spectrum of the list (the others are in the CSV).</summary>
+    public static void LmaxScan(string path, IReadOnlyList<(string Label, SkyMix.Theory.Api.ScanRow[] Rows)> scans)
+    {
+        var plt = new Plot();
+        var (label, rows) = scans[0];
+        var ells = new[] { 2, 10, 30 };
+        for (var i = 0; i < ells.Length; i++)
+        {
+            var l = ells[i];
+            foreach (var zeroFlux in new[] { false, true })
+            {
+                var pick = rows.Where(r => r.Boundary.IsZeroFlux == zeroFlux && r.Lmax >= l).ToArray();
+                if (pick.Length == 0) continue;
+                var line = plt.Add.ScatterLine(pick.Select(r => Math.Log10(r.Lmax)).ToArray(), pick.Select(r => Math.Log10(r.ClOverC1[l])).ToArray());
+                line.Color = ColorOf(i);
+                line.LineWidth = 2;
+                line.MarkerSize = 6;
+                line.LinePattern = zeroFlux ? LinePattern.Dashed : LinePattern.Solid;
+                line.LegendText = $"C_{l}/C_1, {(zeroFlux ? "zero-flux boundary" : "absorbing (paper)")}";
+            }
+        }
+        FinishLogLog(plt, path, "truncation l_max", "C_l / C_1", $"Steady state against the truncation l_max: {label}", null);
+    }
+
     /// <summary>Points with vertical error bars on log10 axes (a bar reaching ≤ 0 is drawn to the bottom).</summary>
     static void ErrorPoints(Plot plt, double[] x, double[] y, double[] err, ScottPlot.Color color, string label, MarkerShape shape = MarkerShape.FilledCircle)
     {
@@ -168,14 +193,17 @@ public static class Plots
 
     /// <summary>Ticks at powers of ten for data plotted as log10.</summary>
     /// <summary>Log-log axes with their labels, the title and the legend; saves the PNG.</summary>
-    static void FinishLogLog(Plot plt, string path, string x, string y, string title, Alignment legend)
+    /// <summary>Log axes, labels, title and the legend: inside at <paramref name="legend"/>, or outside on the
+    /// right when null (for curves that fill the whole frame).</summary>
+    static void FinishLogLog(Plot plt, string path, string x, string y, string title, Alignment? legend)
     {
         LogAxis(plt.Axes.Bottom);
         LogAxis(plt.Axes.Left);
         plt.Axes.Bottom.Label.Text = x;
         plt.Axes.Left.Label.Text = y;
         plt.Title(title);
-        plt.ShowLegend(legend);
+        if (legend is Alignment inside) plt.ShowLegend(inside);
+        else plt.ShowLegend(Edge.Right);
         Save(plt, path);
     }
 

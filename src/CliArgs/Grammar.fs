@@ -30,6 +30,7 @@ type PredictArgs =
     | Lmax of l: string
     | Lout of l: int
     | Tol of tol: float
+    | Lmax_Scan of list: string
     | Times of n: int
     | Out of file: string
     | Json of file: string
@@ -51,6 +52,7 @@ type PredictArgs =
             | Lmax _ -> "auto (default): the ℓ_max → ∞ limit (zero-flux boundary, ℓ_max raised until C_ℓ/C_1 for ℓ ≤ --lout converges); or a whole number 2 … 4000: the paper's truncation at that ℓ_max (absorbing boundary)."
             | Lout _ -> "with --lmax auto: the largest ℓ whose C_ℓ/C_1 must converge, 2 … 500 (default 50)."
             | Tol _ -> "with --lmax auto: relative error allowed on each converged C_ℓ/C_1 (default 1e-3)."
+            | Lmax_Scan _ -> "also solve at each of these ℓ_max (e.g. 50,100,200,400,800,1600) with both boundaries and print how C_ℓ/C_1 moves (and FILE.scan.csv with --out)."
             | Times _ -> "also evolve C_ℓ(t) from a dipole-only start for N ≥ 1 steps of ΔT (eq. 19 in its integrated form, whose steady state is eq. 20)."
             | Out _ -> "CSV of the spectra: rho,l,cl_over_c1,cl_over_s (with --lmax auto also cl_over_c1_converged,cl_over_c1_converged_err; and FILE.time.csv with --times)."
             | Json _ -> "JSON with every input, derived value, spectrum and timing."

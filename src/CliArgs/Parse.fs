@@ -24,6 +24,8 @@ type PredictOptions =
       Lmax: Nullable<int>
       Lout: int
       Tol: float
+      /// the ℓ_max of a scan (--lmax-scan), ascending; empty: none
+      LmaxScan: int[]
       Times: int
       Out: string
       Json: string
@@ -192,6 +194,15 @@ let private predict (r: ParseResults<PredictArgs>) =
                     raise (UsageError "--tol belongs to --lmax auto; a fixed --lmax is not iterated")
                 | Some t -> t
                 | None -> Api.ConvergenceGoal.Default.Tol
+              LmaxScan =
+                match r.TryGetResult PredictArgs.Lmax_Scan with
+                | None -> [||]
+                | Some t ->
+                    let ls = list t |> Array.map (fun x -> match Int32.TryParse x with
+                                                            | true, v when v >= 2 -> v
+                                                            | _ -> raise (UsageError $"--lmax-scan {t}: '{x}' is not a whole number ≥ 2"))
+                    if ls <> Array.sort (Array.distinct ls) then raise (UsageError $"--lmax-scan {t}: give distinct ℓ_max in ascending order")
+                    ls
               Times =
                 match r.TryGetResult PredictArgs.Times with
                 | Some n when n < 1 -> raise (UsageError $"--times must be a number of steps ≥ 1, got {n}")

@@ -37,6 +37,10 @@ public sealed record RigidityFit
     /// <summary>Refits: at other times, with the eq. 7 noise, with the theory truncated at ℓ_max/2.</summary>
     public required FitVariant[] Variants { get; init; }
     public required Observed Observed { get; init; }
+    /// <summary>The theory fitted: its boundary and ℓ_max (the paper's truncation, or the zero-flux limit at the
+    /// ℓ_max where it converged).</summary>
+    public required Boundary Boundary { get; init; }
+    public required int TheoryLmax { get; init; }
     /// <summary>C_ℓ/C_1 of the mixing matrix at the best ΩΔT, ℓ = 0 … ℓ_max.</summary>
     public required double[] Model { get; init; }
     /// <summary>Power-law index of the fitted mixing-matrix C_ℓ over ℓ = 5 … min(30, ℓ_max), when defined.</summary>
@@ -168,6 +172,8 @@ public static class Analysis
             OmegaTauSSimErr = tauSimErr,
             Variants = variants.ToArray(),
             Observed = obs,
+            Boundary = boundary,
+            TheoryLmax = lmax,
             Model = best.Limit is { } lim ? lim.Value.ClOverC1 : best.ClOverC1,
             ModelIndex = best.Index,
             C1Sub = c1,

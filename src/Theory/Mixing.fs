@@ -70,6 +70,43 @@ module Mixing =
 
     // ---- M^(1c) (eq. 47) and M ----------------------------------------------------------------
 
+    /// (d ℓ0+d ℓ0; 0 0 0)² at ℓ0 + 1 over its value at ℓ0 = lo: (2lo+1)(lo+d+1)/((lo+1)(2lo+2d+3)); the first
+    /// member (|ℓ − ℓ0| ℓ ℓ0; 0 0 0)² of a family is 1/(2d+1) at lo = 0 (from the closed form in factorials).
+    let firstRatio (d: int) (lo: int) =
+        float (2 * lo + 1) * float (lo + d + 1) / (float (lo + 1) * float (2 * lo + 2 * d + 3))
+
+    /// The elements (M^(1c)_{lo,hi}, M^(1c)_{hi,lo}) of one pair lo ≤ hi (see m1cBlock), from the first member
+    /// `first` = (hi−lo lo hi; 0 0 0)² of the 3j family; A runs from hi − lo up to min(hi + lo, aCap) (a cap
+    /// below hi + lo is exact when κ vanishes above it).
+    let pair (kappa: KappaBand) (lo: int) (hi: int) (first: float) (aCap: int) : struct (float * float) =
+        let kd, kn = kappa.Diagonal, kappa.Next
+        let amin = hi - lo
+        let d2 = float amin ** 2.0
+        let p2 = float (hi + lo + 1) ** 2.0
+        let e2 (a: float) = (a * a - d2) * (p2 - a * a)
+        let top = min (hi + lo) aCap
+        // s1 = Σ_A (2A+1) w0² κ_AA; s2 = −2 Σ_A Y_AA (2A+1)² w0² κ_AA + 4 Σ_A Y_{A,A+2} (2A+1)(2A+5) w0_A w0_{A+2} κ_{A,A+2}
+        // (i^{B−A} = −1 for B = A ± 2, both orders; w0_A w0_{A+2} < 0); w0² = (A lo hi; 0 0 0)², A ≡ hi − lo (mod 2)
+        let mutable s1 = 0.0
+        let mutable s2 = 0.0
+        let mutable q = first
+        let mutable ai = amin
+        while ai <= top do
+            let a = float ai
+            let fa = 2.0 * a + 1.0
+            let eUp = e2 (a + 1.0)
+            let yaa = (eUp / (fa + 2.0) + (if ai > amin then e2 a / (fa - 2.0) else 0.0)) / (4.0 * fa * fa)
+            s1 <- s1 + fa * q * kd.[ai]
+            s2 <- s2 - 2.0 * yaa * fa * fa * q * kd.[ai]
+            if ai + 2 <= top then
+                let qNext = q * eUp / e2 (a + 2.0)
+                // 4 Y_{A,A+2} (2A+1)(2A+5) w0_A w0_{A+2} = −√(e(A+1)² e(A+2)² w0_A² w0_{A+2}²)/(2A+3)
+                s2 <- s2 - sqrt (eUp * e2 (a + 2.0) * q * qNext) / (fa + 2.0) * kn.[ai]
+                q <- qNext
+            ai <- ai + 2
+        let element (l0: int) = 2.0 * Math.PI * float (2 * l0 + 1) * (2.0 * float l0 * float (l0 + 1) * s1 + s2)
+        struct (element hi, element lo)
+
     /// M^(1c)_{ℓℓ0} for ℓ = 0 … rows, ℓ0 = 0 … cols (eq. 47, prefactor π as printed):
     ///   π(2ℓ0+1) Σ_{ℓA,ℓB} i^{ℓB−ℓA} (2ℓA+1)(2ℓB+1)·2·(ℓA ℓ ℓ0; 0 0 0)(ℓB ℓ ℓ0; 0 0 0) S_AB κ_AB,
     ///   S_AB = Σ_m (2ℓ0(ℓ0+1) − 2m²)(ℓA ℓ ℓ0; 0 m −m)(ℓB ℓ ℓ0; 0 m −m),
@@ -81,51 +118,27 @@ module Mixing =
     ///   Y_AA = e(A+1)²/(4(2A+1)²(2A+3)) + e(A)²/(4(2A+1)²(2A−1)),  Y_{A,A+2} = e(A+1)e(A+2)/(4(2A+1)(2A+3)(2A+5)),
     /// and 0 for |A − B| > 2. So S_AB = 2ℓ0(ℓ0+1)δ_AB/(2A+1) − 2Y_AB needs only κ_AA and κ_{A,A+2}, and
     /// each element costs O(min(ℓ, ℓ0)): O(ℓ_max³) for the matrix. The (A ℓ ℓ0; 0 0 0)² come from their
-    /// two-step ratio; Y, and hence each pair {ℓ, ℓ0}, is symmetric in ℓ ↔ ℓ0, so both orders share one
-    /// pass. Tests: equal to the literal double sum over ℓA, ℓB, m with single 3j symbols to 1e-12.
+    /// two-step ratio in A, started from the family's first member, which follows from the previous pair on
+    /// the same diagonal ℓ − ℓ0 (firstRatio); Y, and hence each pair {ℓ, ℓ0}, is symmetric in ℓ ↔ ℓ0, so both
+    /// orders share one pass. Tests: equal to the literal double sum over ℓA, ℓB, m with single 3j symbols to
+    /// 1e-12.
     let m1cBlock (kappa: KappaBand) (rows: int) (cols: int) : float[,] =
         if kappa.Diagonal.Length < rows + cols + 1 then
             inputError $"M^(1c) for ℓ ≤ {rows}, ℓ0 ≤ {cols} needs κ up to ℓ = {rows + cols}, got {kappa.Diagonal.Length - 1}"
-        let kd, kn = kappa.Diagonal, kappa.Next
         let res = Array2D.zeroCreate (rows + 1) (cols + 1)
         let top = max rows cols
-        Parallel.For(0, top + 1, (fun () -> Array.zeroCreate (2 * top + 2)), (fun hi _ (sq: float[]) ->
-            for lo in 0 .. hi do
+        // one diagonal d = hi − lo per task: the first 3j of each pair follows from the previous pair's
+        Parallel.For(0, top + 1, fun d ->
+            let mutable first = 1.0 / float (2 * d + 1)
+            for lo in 0 .. top - d do
+                let hi = lo + d
+                if lo > 0 then first <- first * firstRatio d (lo - 1)
                 let wantLoHi = lo <= rows && hi <= cols
                 let wantHiLo = hi <= rows && lo <= cols
                 if wantLoHi || wantHiLo then
-                    // sq.[i] = (A ℓ ℓ0; 0 0 0)², A = hi − lo + 2i (the odd-sum members vanish)
-                    let amin = hi - lo
-                    let count = lo + 1
-                    let d2 = float amin ** 2.0
-                    let p2 = float (hi + lo + 1) ** 2.0
-                    let e2 (a: float) = (a * a - d2) * (p2 - a * a)
-                    sq.[0] <- 1.0
-                    let mutable norm = float (2 * amin + 1)
-                    for i in 1 .. count - 1 do
-                        let a = float (amin + 2 * i - 1)
-                        sq.[i] <- sq.[i - 1] * e2 a / e2 (a + 1.0)
-                        norm <- norm + (2.0 * (a + 1.0) + 1.0) * sq.[i]
-                    // s1 = Σ_A (2A+1) w0² κ_AA; s2 = −2 Σ_A Y_AA (2A+1)² w0² κ_AA + 4 Σ_A Y_{A,A+2} (2A+1)(2A+5) w0_A w0_{A+2} κ_{A,A+2}
-                    // (i^{B−A} = −1 for B = A ± 2, both orders; w0_A w0_{A+2} < 0)
-                    let mutable s1 = 0.0
-                    let mutable s2 = 0.0
-                    for i in 0 .. count - 1 do
-                        let ai = amin + 2 * i
-                        let a = float ai
-                        let fa = 2.0 * a + 1.0
-                        let q = sq.[i] / norm
-                        let eUp = e2 (a + 1.0)
-                        let yaa = (eUp / (fa + 2.0) + (if ai > amin then e2 a / (fa - 2.0) else 0.0)) / (4.0 * fa * fa)
-                        s1 <- s1 + fa * q * kd.[ai]
-                        s2 <- s2 - 2.0 * yaa * fa * fa * q * kd.[ai]
-                        if i + 1 < count then
-                            // 4 Y_{A,A+2} (2A+1)(2A+5) w0_A w0_{A+2} = −√(e(A+1)² e(A+2)² w0_A² w0_{A+2}²)/(2A+3)
-                            s2 <- s2 - sqrt (eUp * e2 (a + 2.0) * q * sq.[i + 1] / norm) / (fa + 2.0) * kn.[ai]
-                    let element (l0: int) = 2.0 * Math.PI * float (2 * l0 + 1) * (2.0 * float l0 * float (l0 + 1) * s1 + s2)
-                    if wantLoHi then res.[lo, hi] <- element hi
-                    if wantHiLo && lo <> hi then res.[hi, lo] <- element lo
-            sq), ignore)
+                    let struct (toHi, toLo) = pair kappa lo hi first Int32.MaxValue
+                    if wantLoHi then res.[lo, hi] <- toHi
+                    if wantHiLo && lo <> hi then res.[hi, lo] <- toLo)
         |> ignore
         res
 

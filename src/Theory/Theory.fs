@@ -270,6 +270,27 @@ let predictWith (progress: int -> unit) (p: PredictInput) : Prediction =
 /// `predictWith` without progress reports.
 let predict (p: PredictInput) : Prediction = predictWith ignore p
 
+/// One truncation of a scan in ℓ_max: C_ℓ/C_1 (ℓ = 0 … Lmax) with the given boundary, and the share of the
+/// injected power that leaves through ℓ_max (0 for the zero-flux boundary).
+type ScanRow = { Lmax: int; Boundary: Boundary; ClOverC1: float[]; EscapedShare: float }
+
+/// How the steady state moves with ℓ_max: both boundaries at every ℓ_max of `lmaxes` (ascending), from one κ
+/// band and one M^(1c) at the largest (the smaller truncations are its leading blocks).
+let scan (p: PredictInput) (lmaxes: int[]) : ScanRow[] =
+    if lmaxes.Length = 0 || Array.exists (fun l -> l < 2 || l > MaxLmax) lmaxes || lmaxes <> Array.sort (Array.distinct lmaxes) then
+        inputError $"an ℓ_max scan needs distinct ascending ℓ_max in 2 … {MaxLmax}, got {String.Join(',', lmaxes)}"
+    let top = Array.max lmaxes
+    let s, _, dt = turbulence { p with Truncation = Paper top }
+    let w = Mixing.w s p.Accuracy dt
+    let m1c = Mixing.m1c (Kappa.band s p.Accuracy dt (2 * top)) top
+    [| for lmax in lmaxes do
+           let m1a = Mixing.m1aDiagonal w lmax
+           let block = if lmax = top then m1c else Array2D.init (lmax + 1) (lmax + 1) (fun i j -> m1c.[i, j])
+           for boundary in [ Absorbing; ZeroFlux ] do
+               let cl = SteadyState.solve boundary m1a block dt
+               let b = SteadyState.budget boundary m1a block cl dt
+               yield { Lmax = lmax; Boundary = boundary; ClOverC1 = over cl; EscapedShare = b.Escaped / b.Injected } |]
+
 /// The factor (8π/3)ΩK_zz that turns a prediction's C_ℓ [S/Ω] into the units of simulated maps,
 /// (c/Ω)²|∇f̄/f̄|² (physics.md §5).
 let mapUnits (p: Prediction) = 8.0 * Math.PI / 3.0 * p.Kzz

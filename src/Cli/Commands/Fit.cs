@@ -66,6 +66,11 @@ public static class Fit
         ? Rigidity(r)
         : $"ρ = {F(s.Rho, "G3")}";
 
+    /// <summary>The theory a fit used, in words.</summary>
+    public static string Theory(RigidityFit f) => f.Boundary.IsZeroFlux
+        ? $"ℓ_max → ∞ (zero-flux boundary, converged at ℓ_max = {f.TheoryLmax})"
+        : $"the paper's truncation ℓ_max = {f.TheoryLmax}";
+
     /// <summary>The table of fits and the law, as Markdown (also the report's).</summary>
     public static IEnumerable<string> Table(IReadOnlyList<RigidityFit> fits, LawResult? law)
     {
@@ -114,7 +119,8 @@ public static class Fit
 
     static void Print(IReadOnlyList<RigidityFit> fits, LawResult? law)
     {
-        Console.WriteLine("ΩΔT per rigidity (χ² of C_ℓ^sub/C_1^sub against the mixing matrix over ℓ = 2 … ℓ_fit) and the law (eq. 51):");
+        Console.WriteLine("ΩΔT per rigidity (χ² of C_ℓ^sub/C_1^sub against the mixing equation over ℓ = 2 … ℓ_fit) and the law (eq. 51); theory: " +
+                          string.Join(", ", fits.Select(f => $"{Label(f.Settings)} {Theory(f)}")) + ":");
         Console.WriteLine();
         foreach (var line in Table(fits, law)) Console.WriteLine(line);
         Console.WriteLine();
@@ -156,6 +162,8 @@ public static class Fit
             {
                 w.WriteStartObject();
                 w.WriteString("run", f.Dir);
+                w.WriteString("theory_boundary", f.Boundary.IsZeroFlux ? "zero-flux" : "absorbing");
+                w.WriteNumber("theory_lmax", f.TheoryLmax);
                 w.Number("rho", f.Settings.Rho);
                 w.Number("omega_tau_s_qlt", f.OmegaTauSQlt);
                 w.Number("omega_tau_s_sim", f.OmegaTauSSim);

@@ -19,6 +19,7 @@ public static class Predict
         public Api.Prediction? Result { get; set; }
         public double Seconds { get; set; }
         public double[][]? Evolution { get; set; }
+        public Api.ScanRow[]? Scan { get; set; }
     }
 
     const double SecondsPerYear = 365.25 * 86400.0;
@@ -28,6 +29,8 @@ public static class Predict
         var cases = Cases(o);
         Files.CheckWritable(o.Out, "--out");
         Files.CheckWritable(o.Out is null || o.Times == 0 ? null : TimeFile(o.Out), "--out (time series)");
+        Files.CheckWritable(o.Out is null || o.LmaxScan.Length == 0 ? null : SideFile(o.Out, "scan", ".csv"), "--out (ℓ_max scan)");
+        Files.CheckWritable(o.Plot is null || o.LmaxScan.Length == 0 ? null : SideFile(o.Plot, "scan", ".png"), "--plot (ℓ_max scan)");
         Files.CheckWritable(o.Json, "--json");
         Files.CheckWritable(o.Plot, "--plot");
 
@@ -38,6 +41,11 @@ public static class Predict
             var sw = Stopwatch.StartNew();
             c.Result = Api.predictWith(FuncConvert.FromAction<int>(l => Console.Error.Write($"ℓ_max {l} ... ")), c.Input);
             if (o.Times > 0) c.Evolution = Api.evolve(c.Result, o.Times);
+            if (o.LmaxScan.Length > 0)
+            {
+                Console.Error.Write($"scan ℓ_max = {string.Join(",", o.LmaxScan)} ... ");
+                c.Scan = Api.scan(c.Input, o.LmaxScan);
+            }
             c.Seconds = sw.Elapsed.TotalSeconds;
             Console.Error.WriteLine($"{c.Seconds:F2} s");
         }
@@ -45,8 +53,11 @@ public static class Predict
         PrintTable(cases, o);
         if (o.Debug) PrintSumRule(cases);
         if (o.Times > 0) PrintEvolution(cases);
+        if (o.LmaxScan.Length > 0) PrintScan(cases);
         if (o.Out is not null) WriteCsv(o.Out, cases, o.Lmax is null);
         if (o.Out is not null && o.Times > 0) WriteTimeCsv(TimeFile(o.Out), cases);
+        if (o.Out is not null && o.LmaxScan.Length > 0) WriteScanCsv(SideFile(o.Out, "scan", ".csv"), cases);
+        if (o.Plot is not null && o.LmaxScan.Length > 0) Plots.LmaxScan(SideFile(o.Plot, "scan", ".png"), cases.Select(c => (Label(c), c.Scan!)).ToList());
         if (o.Json is not null) WriteJson(o.Json, o, cases);
         if (o.Plot is not null)
             Plots.Spectra(o.Plot, cases.Select(c => (Label(c), MainSpectrum(c.Result!), (FSharpOption<double>?)c.Result!.Index)).ToList(), MainSpectrum(cases[0].Result!).Length - 1);
@@ -98,8 +109,11 @@ public static class Predict
     /// <summary>C_ℓ/C_1 of the main result: the converged limit (ℓ ≤ ℓ_out) or the paper's truncation.</summary>
     static double[] MainSpectrum(Api.Prediction p) => p.Limit is { } lim ? lim.Value.ClOverC1 : p.ClOverC1;
 
-    static string TimeFile(string csv) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(csv))!, Path.GetFileNameWithoutExtension(csv) + ".time.csv");
+    static string TimeFile(string csv) => SideFile(csv, "time", ".csv");
+
+    /// <summary>FILE.csv → FILE.what.ext beside it.</summary>
+    static string SideFile(string file, string what, string ext) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, Path.GetFileNameWithoutExtension(file) + "." + what + ext);
 
     static string Fmt(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
 
@@ -134,7 +148,7 @@ public static class Predict
             if (p.Limit is { } lim)
             {
                 var l = lim.Value;
-                var err = l.Converged ? Sci(Enumerable.Range(2, l.ClOverC1.Length - 2).Max(k => l.Err[k] / Math.Abs(l.ClOverC1[k]))).Replace("e+00", "").Replace("e-0", "e-") : "not conv.";
+                var err = l.Converged ? Fmt(Enumerable.Range(2, l.ClOverC1.Length - 2).Max(k => l.Err[k] / Math.Abs(l.ClOverC1[k])), "0.0e+00") : "not conv.";
                 limitCols = $" {p.Lmax,6} {err,9}";
             }
             Console.WriteLine($"{(c.RigidityVolts is double rv ? Fit.Rigidity(rv) : "–"),-10} {Sci(p.Input.Rho),12} {Fmt(p.OmegaTauS, "F2"),9} " +
@@ -195,6 +209,40 @@ public static class Predict
 
     /// <summary>One row per ρ and ℓ = 1 … ℓ_max of the last spectrum computed; with --lmax auto the converged
     /// C_ℓ/C_1 and its error follow for ℓ ≤ ℓ_out (empty above, and empty where it did not converge).</summary>
+    static void PrintScan(List<Case> cases)
+    {
+        foreach (var c in cases)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"How C_ℓ/C_1 moves with ℓ_max, {Label(c)}, ΩΔT = {Fmt(c.Result!.OmegaDT, "F3")} (slope: d ln(C_ℓ/C_1)/d ln ℓ_max from the previous ℓ_max; escaped: share of the injected power lost through ℓ_max):");
+            Console.WriteLine($"{"ℓ_max",6} | {"absorbing: C_2/C_1",18} {"C_10/C_1",10} {"C_30/C_1",10} {"slope ℓ=2",9} {"slope ℓ=30",10} {"escaped",8} | {"zero flux: C_2/C_1",18} {"C_10/C_1",10} {"C_30/C_1",10}");
+            var rows = c.Scan!;
+            Api.ScanRow? previous = null;
+            foreach (var a in rows.Where(r => r.Boundary.IsAbsorbing))
+            {
+                var z = rows.First(r => r.Boundary.IsZeroFlux && r.Lmax == a.Lmax);
+                string At(double[] v, int l) => l < v.Length ? Sci(v[l]) : "–";
+                string Slope(int l) => previous is { } p && l <= p.Lmax
+                    ? Fmt(Math.Log(a.ClOverC1[l] / p.ClOverC1[l]) / Math.Log((double)a.Lmax / p.Lmax), "F3") : "–";
+                Console.WriteLine($"{a.Lmax,6} | {At(a.ClOverC1, 2),18} {At(a.ClOverC1, 10),10} {At(a.ClOverC1, 30),10} {Slope(2),9} {Slope(30),10} {Fmt(100 * a.EscapedShare, "F1") + "%",8} | " +
+                                  $"{At(z.ClOverC1, 2),18} {At(z.ClOverC1, 10),10} {At(z.ClOverC1, 30),10}");
+                previous = a;
+            }
+        }
+    }
+
+    /// <summary>rho,omega_dt,boundary,lmax,escaped_share,l,cl_over_c1 for ℓ = 1 … min(ℓ_max, 100).</summary>
+    static void WriteScanCsv(string path, List<Case> cases) =>
+        Files.WriteText(path, w =>
+        {
+            w.WriteLine("rho,omega_dt,boundary,lmax,escaped_share,l,cl_over_c1");
+            foreach (var c in cases)
+                foreach (var r in c.Scan!)
+                    for (var l = 1; l <= Math.Min(r.Lmax, 100); l++)
+                        w.WriteLine($"{Csv.Num(c.Input.Rho)},{Csv.Num(c.Result!.OmegaDT)},{(r.Boundary.IsZeroFlux ? "zero-flux" : "absorbing")},{r.Lmax}," +
+                                    $"{Csv.Num(Finite(r.EscapedShare))},{l},{Csv.Num(Finite(r.ClOverC1[l]))}");
+        });
+
     static void WriteCsv(string path, List<Case> cases, bool auto) =>
         Files.WriteText(path, w =>
         {

@@ -140,7 +140,7 @@ public static class Reproduce
                         $"{string.Join(", ", index.Select(v => F(v, "F2")))}. " +
                         "χ²/dof shows how well one ΩΔT describes each simulated spectrum; values well above 1 mean it does not.");
             w.WriteLine();
-            w.WriteLine("How ΩΔT moves with the choices (physics.md §6):");
+            w.WriteLine("How ΩΔT moves with the choices (docs/physics.md §8):");
             w.WriteLine();
             w.WriteLine("| rigidity | variant | ΩT | ΩΔT | χ²/dof |");
             w.WriteLine("|---|---|---|---|---|");
