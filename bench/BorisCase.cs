@@ -34,7 +34,7 @@ public static class BorisCase
         var rho = 8.9e-3;
         var s2 = SpectrumModule.create(5.0 / 3.0, Units.kMin(rho, eta), Units.kMaxDefault(rho, 8.9e-5, eta), eta);
         var nested = SlabField.Generate(s2, SlabField.Layout(s2, 2L << 30), 1);
-        var sky2 = Backtrack.Sky(64);
+        var sky2 = SkyMix.Runs.Backtrack.Sky(64);
         Console.WriteLine($"(i) one table: {n} points × 2 components, float32 ({n * 8 / 1048576} MB), dt = r_g/50 = {rg / 50:G3}/Ω");
         Console.WriteLine($"(ii) nested field: {nested.Bands.Length} grids of {nested.Bands[0].N} points, k ∈ [{s2.KMin:G3}, {s2.KMax:G3}] Ω/c, dt = 0.01/Ω");
         Console.WriteLine();
@@ -61,13 +61,17 @@ public static class BorisCase
     {
         pusher.Load(field);
         var warm = (Particle[])start.Clone();
-        pusher.Push(warm, dt, -1.0, Math.Max(1, steps / 10));
+        pusher.Upload(warm);
+        pusher.Push(dt, -1.0, Math.Max(1, steps / 10));
+        pusher.Download(warm);
         var best = 0.0;
         for (var rep = 0; rep < 3; rep++)
         {
             var ps = (Particle[])start.Clone();
             var sw = Stopwatch.StartNew();
-            pusher.Push(ps, dt, -1.0, steps);
+            pusher.Upload(ps);
+            pusher.Push(dt, -1.0, steps);
+            pusher.Download(ps);
             best = Math.Max(best, (double)ps.Length * steps / sw.Elapsed.TotalSeconds);
         }
         return best;

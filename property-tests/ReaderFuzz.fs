@@ -13,7 +13,7 @@ open FsCheck.FSharp
 open Expecto
 open SkyMix.Theory
 open SkyMix.Gpu
-open SkyMix.Io
+open SkyMix.Runs
 open SkyMix.PropertyTests.Gen
 
 let private scratch = Path.Combine(SkyMix.Tests.Runner.scratch, "fuzz")
@@ -35,20 +35,18 @@ let private gzip (b: byte[]) =
     ms.ToArray()
 
 /// A small but complete study, its run.json and one realisation folder, written by the real writers.
-let private settings =
-    RunSettings(Rho = 0.09, KMax = 20.0, Nside = 1, Realizations = 1, Times = [| 1.0; 10.0 |], Maps = false)
+let private study = lazy (Study.Of(SkyMix.Tests.Settings.study 0.09 20.0 [| 1.0; 10.0 |] 1 1 1UL Defaults.Simulate.stepGyro))
 
 let private runFolder =
     lazy
         (let dir = Path.Combine(scratch, "run")
          RunFolder.Create dir
          let result =
-             RealizationResult(
-                 Index = 0, Seed = Rng.Derive(1UL, 0UL), Times = [| 1.0; 10.0 |],
-                 Cl = [| [| 1.0; 2.0; 0.5 |]; [| 3.0; 1.5; 0.25 |] |], Noise = [| 0.1; 0.2 |], NoiseEq7 = [| 0.1; 0.3 |],
-                 Phi = [| [| 0.1; 0.0; 0.2 |]; [| 0.0; 0.1; 0.3 |] |], Displacement2 = [| [| 1.0; 1.0; 2.0 |]; [| 3.0; 3.0; 9.0 |] |],
-                 LocalField = [| 0.1; 0.0; 1.0 |], CosAlpha = 0.99)
-         RunFolder.WriteRealization(dir, result, false)
+             { Index = 0; Seed = study.Force().SeedOf 0; Times = [| 1.0; 10.0 |]
+               Cl = [| [| 1.0; 2.0; 0.5 |]; [| 3.0; 1.5; 0.25 |] |]; Noise = [| 0.1; 0.2 |]; NoiseEq7 = [| 0.1; 0.3 |]
+               Phi = [| [| 0.1; 0.0; 0.2 |]; [| 0.0; 0.1; 0.3 |] |]; Displacement2 = [| [| 1.0; 1.0; 2.0 |]; [| 3.0; 3.0; 9.0 |] |]
+               LocalField = [| 0.1; 0.0; 1.0 |]; CosAlpha = 0.99 } : Realization
+         RunFolder.WriteRealization(dir, result, null)
          dir)
 
 let private tokens =
@@ -117,14 +115,14 @@ let private readDamagedRun (file: string) (mutated: byte[]) =
         File.Copy(f, target)
     File.WriteAllBytes(Path.Combine(dir, file), mutated)
     let run = RunJson.Read(Path.Combine(dir, "run.json"))
-    let r = RunFolder.ReadRealization(dir, 0, run.Settings)
-    Array.concat [ r.Times; Array.concat r.Cl; r.Noise; Array.concat r.Phi; r.LocalField; [| r.CosAlpha; run.Settings.Rho |] ]
+    let r = RunFolder.ReadRealization(dir, 0, run.Study)
+    Array.concat [ r.Times; Array.concat r.Cl; r.Noise; Array.concat r.Phi; r.LocalField; [| r.CosAlpha; run.Study.Settings.Rho |] ]
 
 let tests =
     let fuzz = { config with maxTest = 300 }
     let runJsonSeed () =
         let dir = runFolder.Force()
-        RunJson.Write(dir, settings, "fuzz", Execution("cpu (fuzz)", 1, Shard.Whole, [||], 1, 1.0, 1.0))
+        RunJson.Write(dir, study.Force(), "fuzz", Execution("cpu (fuzz)", 1, Shard.Whole, [||], 1, 1.0, 1.0))
         dir
     testSequenced <| testList "file readers under fuzzing (only InputError may escape)" [
         for name, read in mapReaders do
@@ -149,5 +147,5 @@ let tests =
             Expect.equal (Fits.Read(fileOf "seed.fits" (fitsOf 16))).Length 3072 "FITS seed"
             Expect.equal (Fits.Read(fileOf "seed.fits.gz" (gzip (fitsOf 2)))).Length 48 "gzipped seed"
             let dir = runJsonSeed ()
-            Expect.equal (RunFolder.ReadRealization(dir, 0, (RunJson.Read(Path.Combine(dir, "run.json"))).Settings)).CosAlpha 0.99 "run folder seed" }
+            Expect.equal (RunFolder.ReadRealization(dir, 0, (RunJson.Read(Path.Combine(dir, "run.json"))).Study)).CosAlpha 0.99 "run folder seed" }
     ]

@@ -5,6 +5,7 @@ module SkyMix.Tests.EngineTests
 open System
 open Expecto
 open SkyMix.Gpu
+open SkyMix.Runs
 open SkyMix.Theory
 open SkyMix.Tests.Check
 
@@ -15,7 +16,11 @@ let private uniform () =
     let s = { A = 0.0; Q = 5.0 / 3.0; KMin = 0.1; KMax = 10.0 }
     SlabField.Generate(s, SlabField.Layout(s, 1L <<< 20), 1UL)
 
-let private push (pusher: IPusher) (ps: Particle[]) dt q n = pusher.Push(ps, dt, q, n)
+/// n Boris steps of every particle on the device, and the state back.
+let private push (pusher: IPusher) (ps: Particle[]) dt q n =
+    pusher.Upload ps
+    pusher.Push(dt, q, n)
+    pusher.Download ps
 
 let uniformField =
     testList "uniform field (η = 0)" [
@@ -134,34 +139,36 @@ let qlt =
             let mutable prev = 0
             for k in 0 .. 2 do
                 let steps = int (round (times.[k] / dt))
-                pusher.Push(ps, dt, 1.0, steps - prev)
+                push pusher ps dt 1.0 (steps - prev)
                 prev <- steps
                 sums.[k] <- sums.[k] + (ps |> Array.sumBy (fun p -> (p.Uz - mu) ** 2.0))
         allClose "⟨Δμ²⟩" [ for k in 0 .. 2 -> rel $"Ωt = {times.[k]}" (Qlt.pitchAngleSpread s mu times.[k]) (sums.[k] / float (np * nreal)) 0.02 0.0 ] }
 
+/// One body for every backend (ILGPU.Tests' pattern): the same field and sky pushed on the CPU path and on
+/// `other`, compared particle by particle with `same`.
+let private backendAgreement (other: DeviceKind) (nside: int) (steps: int) (same: Particle -> Particle -> bool) =
+    let s = Spectrum.create (5.0 / 3.0) 0.01 100.0 0.5
+    let field = SlabField.Generate(s, SlabField.Layout(s, 1L <<< 20), 3UL)
+    Expect.isGreaterThan field.Bands.Length 1 "a nested field"
+    use a = Accelerators.Create DeviceKind.Cpu
+    use b = Accelerators.Create other
+    a.Load field
+    b.Load field
+    let pa, pb = Backtrack.Sky nside, Backtrack.Sky nside
+    push a pa 0.02 -1.0 steps
+    push b pb 0.02 -1.0 steps
+    for i in 0 .. pa.Length - 1 do
+        Expect.isTrue (same pa.[i] pb.[i]) $"particle {i}: z = {pa.[i].Z:R} (CPU) vs {pb.[i].Z:R} ({other})"
+
 let kernel =
     test "ILGPU kernel on its CPU accelerator ≡ the Parallel.For path, bit for bit" {
-        let s = Spectrum.create (5.0 / 3.0) 0.01 100.0 0.5
-        let field = SlabField.Generate(s, SlabField.Layout(s, 1L <<< 20), 3UL)
-        Expect.isGreaterThan field.Bands.Length 1 "a nested field"
-        use a = Accelerators.Create DeviceKind.Cpu
-        use b = Accelerators.Create DeviceKind.IlgpuCpu
-        a.Load field
-        b.Load field
-        let pa, pb = Backtrack.Sky 4, Backtrack.Sky 4
-        a.Push(pa, 0.02, -1.0, 700)
-        b.Push(pb, 0.02, -1.0, 700)
-        for i in 0 .. pa.Length - 1 do
-            Expect.isTrue (pa.[i].Equals pb.[i]) $"particle {i}: {pa.[i].Z:R} vs {pb.[i].Z:R}" }
+        backendAgreement DeviceKind.IlgpuCpu 4 700 (fun a b -> a.Equals b) }
 
 /// A small backtracking ensemble at ρ = 0.09 (10 PV), λ_min = r_g/10, computed in memory.
 let private ensemble (nside: int) (realizations: int) (times: float[]) (stepGyro: float) =
-    let s = RunSettings(Rho = 0.09, KMax = 2.0 * Math.PI * 10.0 / sqrt 0.5, Times = times, Nside = nside,
-                        Realizations = realizations, Seed = 2026UL, StepGyro = stepGyro)
-    s.Validate()
-    let bands = SlabField.Layout(s.Spectrum(), s.MemoryBytes)
+    let study = Study.Of(Settings.study 0.09 (2.0 * Math.PI * 10.0 / sqrt 0.5) times nside realizations 2026UL stepGyro)
     use pusher = cpu ()
-    s, Ensemble.Of [| for r in 0 .. realizations - 1 -> Backtrack.Realization(s, bands, pusher, r) |]
+    study, Ensemble.ofRealizations [| for r in 0 .. realizations - 1 -> (Backtrack.Realization(study, pusher, r)).Summary |]
 
 let ensembles =
     testList "ensembles (ρ = 0.09)" [
@@ -176,33 +183,22 @@ let ensembles =
             for l in 2 .. 6 do
                 let err = max e1.RatioErr.[2].[l] e2.RatioErr.[2].[l]
                 Expect.isLessThan (abs (e1.Ratio.[2].[l] - e2.Ratio.[2].[l])) (2.0 * err) $"C_{l}/C_1 at ΩT = 100" }
-        test "noise: at late T the C_ℓ plateau over 2Nside ≤ ℓ < 3Nside equals the self-consistent N (5%) and C_ℓ^sub averages to 0; K_zz within 3× of QLT" {
+        test "noise: at late T the self-consistent N is within 35% of eq. 7's (4π/N_pix)⟨(Δr·ĝ)²⟩ (the whole map variance); K_zz within 3× of QLT" {
             let s, e = ensemble 8 8 [| 300.0 |] 0.01
-            let lo, hi = 2 * s.Nside, 3 * s.Nside - 1
-            let plateau = Seq.average [ for l in lo .. hi -> e.ClNum.[0].[l] ]
-            Expect.floatClose { absolute = 0.0; relative = 0.05 } plateau e.Noise.[0] "plateau = N"
-            let sub = Seq.average [ for l in lo .. hi -> e.ClSub.[0].[l] ]
-            let err = sqrt (Seq.sum [ for l in lo .. hi -> e.ClSubErr.[0].[l] ** 2.0 ]) / float (hi - lo + 1)
-            Expect.isLessThan (abs sub) (3.0 * err) $"⟨C_ℓ^sub⟩ over the plateau = {sub:E3} ± {err:E3}"
-            let ratio = e.Kzz 0 / Qlt.kzz (s.Spectrum())
-            printfn "K_zz(ΩT = 300)/QLT = %.3f at ρ = 0.09, η = 0.5 (an independent run: 0.59 at ΩT = 1000)" ratio
-            Expect.isTrue (ratio > 1.0 / 3.0 && ratio < 3.0) $"K_zz/QLT = {ratio}" }
+            // the self-consistent estimator is tested on white maps of known variance (SkyTests); here, eq. 7 is
+            // the independent level: once the map is noise-dominated the two must agree to tens of per cent
+            let ratio = e.Noise.[0] / e.NoiseEq7.[0]
+            printfn "N/N_eq7 at ΩT = 300, Nside 8: %.3f" ratio
+            Expect.isTrue (ratio > 0.65 && ratio < 1.35) $"N/N_eq7 = {ratio}"
+            let kzz = e.Kzz 0 / s.KzzQlt
+            printfn "K_zz(ΩT = 300)/QLT = %.3f at ρ = 0.09, η = 0.5 (an independent run: 0.59 at ΩT = 1000)" kzz
+            Expect.isTrue (kzz > 1.0 / 3.0 && kzz < 3.0) $"K_zz/QLT = {kzz}" }
     ]
 
 let cuda =
     test "CUDA kernel ≡ CPU path to round-off (GPU FMA contraction): skipped without an NVIDIA GPU" {
         if not (Accelerators.HasCuda()) then skiptest "no NVIDIA GPU on this machine (CI has none); run ./run-tests on a GPU host"
-        let s = Spectrum.create (5.0 / 3.0) 0.01 100.0 0.5
-        let field = SlabField.Generate(s, SlabField.Layout(s, 1L <<< 20), 3UL)
-        use a = Accelerators.Create DeviceKind.Cpu
-        use b = Accelerators.Create DeviceKind.Cuda
-        a.Load field
-        b.Load field
-        let pa, pb = Backtrack.Sky 8, Backtrack.Sky 8
-        a.Push(pa, 0.02, -1.0, 500)
-        b.Push(pb, 0.02, -1.0, 500)
         // chaotic growth of the FMA rounding differences over ΩT = 10 stays below 1e-9 of the path
-        for i in 0 .. pa.Length - 1 do
-            Expect.isLessThan (abs (pa.[i].X - pb.[i].X) + abs (pa.[i].Y - pb.[i].Y) + abs (pa.[i].Z - pb.[i].Z)) 1e-8 $"particle {i}" }
+        backendAgreement DeviceKind.Cuda 8 500 (fun a b -> abs (a.X - b.X) + abs (a.Y - b.Y) + abs (a.Z - b.Z) < 1e-8) }
 
 let tests = testList "engine" [ uniformField; fieldStatistics; qlt; kernel; cuda; ensembles ]

@@ -6,7 +6,7 @@ open System
 open System.Diagnostics
 open System.IO
 open Expecto
-open SkyMix.Io
+open SkyMix.Runs
 open SkyMix.Theory
 open SkyMix.Tests.Check
 

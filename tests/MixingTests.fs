@@ -23,7 +23,7 @@ let private kappaRef = lazy (Kappa.matrix reference acc dtRef 20)
 
 let tests =
     testList "mixing matrix" [
-        test "A, K_zz, Ωτ_s and ΩΔT = 4(Ωτ_s)^{1/3} of physics.md §3" {
+        test "A, K_zz, Ωτ_s and ΩΔT = 4(Ωτ_s)^{1/3} of docs/physics.md §3" {
             let kzz = Qlt.kzz reference
             allClose "QLT" [ rel "A" 1.671434e-3 reference.A 5e-7 0.0
                              rel "ΩK_zz" 19.4848 kzz 5e-6 0.0
@@ -78,7 +78,7 @@ let tests =
                     yield rel $"4π, k_c = {kc}" (Reference.f r.[1]) (ratio (4.0 * Math.PI)) 1e-4 0.0
                     yield rel $"8π, k_c = {kc}" (Reference.f r.[2]) (ratio (8.0 * Math.PI)) 1e-4 0.0 ] }
         test "erratum evidence: the sum rule holds with M^(1a) = −4πℓ(ℓ+1)W and fails by a factor 2 with 8π" {
-            // band-limited spectrum of physics.md §4: g ∝ k^−5/3 on [0.05, 3]Ω, ΩΔT = 8, ℓ to 120
+            // band-limited spectrum of docs/physics.md §4: g ∝ k^−5/3 on [0.05, 3]Ω, ΩΔT = 8, ℓ to 120
             let s = Spectrum.create (5.0 / 3.0) 0.05 3.0 0.5
             let w = Mixing.w s acc 8.0
             let m1c = Mixing.m1cBlock (Kappa.band s acc 8.0 128) 120 8

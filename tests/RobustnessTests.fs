@@ -6,7 +6,7 @@ module SkyMix.Tests.RobustnessTests
 open System
 open System.IO
 open Expecto
-open SkyMix.Io
+open SkyMix.Runs
 
 /// A finished tiny run folder to damage (copied per test).
 let private tinyRun =
@@ -157,9 +157,9 @@ let tests =
                 Expect.equal lines.Length 1 $"one line: {r.Err}"
                 Expect.stringContains lines[0] "No space left" "says the disk is full"
                 Expect.isEmpty (leftovers full) "no temporary or half-written file"
-                let settings = (RunJson.Open run).Settings
+                let study = (RunJson.Open run).Study
                 for i in RunFolder.Finished run do
-                    RunFolder.ReadRealization(run, i, settings) |> ignore
+                    RunFolder.ReadRealization(run, i, study) |> ignore
                     Expect.equal (Fits.Read(Path.Combine(RunFolder.RealizationDir(run, i), RunFolder.MapFile 2))).Length 768 "its maps are whole"
                 // predict on a disk filled to the last byte: the check passes (an empty probe fits), the write fails cleanly
                 (try

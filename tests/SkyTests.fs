@@ -107,4 +107,17 @@ let tests =
                                 rel "Φy" (sy / n) y 1e-12 1e-15
                                 rel "Φz" (sz / n) z 1e-12 1e-15
                                 rel "C_1" c1 (4.0 * Math.PI * (x * x + y * y + z * z)) 1e-12 0.0 ] }
+        test "noise of a white map of variance σ² (20 maps, Nside 16): self-consistent N = 4πσ²/N_pix within 3%, also under a dipole 100× the noise" {
+            let nside, sigma = 16, 0.3
+            let npix = int (Healpix.npix nside)
+            let rng = Random 20261129
+            let gauss () = sqrt (-2.0 * log (1.0 - rng.NextDouble())) * cos (2.0 * Math.PI * rng.NextDouble())
+            let centres = pixelCentres nside
+            let expected = 4.0 * Math.PI * sigma * sigma / float npix
+            let mean (dipole: float) =
+                Seq.average [ for _ in 1 .. 20 ->
+                                  let map = Array.init npix (fun p -> sigma * gauss () + dipole * (let struct (th, _) = centres.[p] in cos th))
+                                  Sky.noiseSelfConsistent map (Sky.anafast map (3 * nside - 1) 0) ]
+            Expect.floatClose { absolute = 0.0; relative = 0.03 } (mean 0.0) expected "white map"
+            Expect.floatClose { absolute = 0.0; relative = 0.03 } (mean (100.0 * sqrt expected)) expected "white map plus a dipole" }
     ]

@@ -30,12 +30,28 @@ let wigner =
             test file { allClose file (w3jCases file) }
         test "(0 1 1; 0 0 0) = −1/√3 (Condon–Shortley phase)" {
             Expect.floatClose Accuracy.veryHigh (Wigner3j.symbol 0 1 1 0 0 0) (-1.0 / sqrt 3.0) "phase" }
-        test "families up to ℓ = 500 stay finite and normalised: Σ(2ℓ1+1) f² = 1" {
-            for l2, l3, m2, m3 in [ 500, 480, 3, -250; 500, 500, 0, 0; 250, 300, -200, 17; 500, 1, 1, 0 ] do
-                let l1min, f = Wigner3j.family l2 l3 m2 m3
-                let s = f |> Array.mapi (fun k v -> float (2 * (l1min + k) + 1) * v * v) |> Array.sum
-                Expect.isTrue (f |> Array.forall Double.IsFinite) "finite"
-                Expect.floatClose { absolute = 1e-12; relative = 1e-12 } s 1.0 $"norm ({l2} {l3} {m2} {m3})" }
+        test "ℓ ≈ 500 against closed forms in log-gamma: (ℓ1 ℓ2 ℓ3; 0 0 0) and the stretched (ℓ1 ℓ2 ℓ1+ℓ2; m1 m2 −m1−m2)" {
+            let lf (n: int) = MathNet.Numerics.SpecialFunctions.GammaLn(float n + 1.0)
+            // (ℓ1 ℓ2 ℓ3; 0 0 0) = (−1)^g √[(2g−2ℓ1)!(2g−2ℓ2)!(2g−2ℓ3)!/(2g+1)!] g!/((g−ℓ1)!(g−ℓ2)!(g−ℓ3)!), 2g = Σℓ even
+            let zero l1 l2 l3 =
+                let g = (l1 + l2 + l3) / 2
+                let ln = 0.5 * (lf (2 * g - 2 * l1) + lf (2 * g - 2 * l2) + lf (2 * g - 2 * l3) - lf (2 * g + 1)) + lf g - lf (g - l1) - lf (g - l2) - lf (g - l3)
+                (if g % 2 = 0 then 1.0 else -1.0) * exp ln
+            // (j1 j2 j1+j2; m1 m2 −M), M = m1 + m2: (−1)^{j1−j2+M} √[(2j1)!(2j2)!(J+M)!(J−M)!/((2J+1)!(j1+m1)!(j1−m1)!(j2+m2)!(j2−m2)!)], J = j1 + j2
+            let stretched j1 j2 m1 m2 =
+                let big, m = j1 + j2, m1 + m2
+                let ln = 0.5 * (lf (2 * j1) + lf (2 * j2) + lf (big + m) + lf (big - m) - lf (2 * big + 1) - lf (j1 + m1) - lf (j1 - m1) - lf (j2 + m2) - lf (j2 - m2))
+                (if (j1 - j2 + m) % 2 = 0 then 1.0 else -1.0) * exp ln
+            allClose "3j at ℓ ≈ 500" [
+                for l1, l2, l3 in [ 500, 480, 300; 400, 400, 2; 250, 300, 500; 500, 500, 1000; 2, 499, 501 ] do
+                    let lo, f = Wigner3j.family l2 l3 0 0
+                    if (l1 + l2 + l3) % 2 = 0 then
+                        let expected = zero l1 l2 l3
+                        yield case $"({l1} {l2} {l3}; 0 0 0)" expected f.[l1 - lo] (1e-10 * abs expected)
+                for j1, j2, m1, m2 in [ 250, 250, 3, -100; 300, 200, -250, 17; 499, 1, 1, 0; 100, 400, 100, -400 ] do
+                    let lo, f = Wigner3j.family j2 (j1 + j2) m2 (-(m1 + m2))
+                    let expected = stretched j1 j2 m1 m2
+                    yield case $"({j1} {j2} {j1 + j2}; {m1} {m2} {-(m1 + m2)})" expected f.[j1 - lo] (1e-10 * abs expected) ] }
     ]
 
 let bessel =
@@ -58,12 +74,25 @@ let besselLimits =
             let j = Bessel.sphericalJ 1000 1e-3
             Expect.equal j.[1000] 0.0 "j_1000(1e-3)"
             Expect.isTrue (j |> Array.forall (fun v -> v = 0.0 || abs v > 1e-300)) "no denormals" }
-        test "x = 1e6, ℓ ≤ 1000: j_0 = sin x/x and the recurrence keeps Σ(2ℓ+1)j_ℓ² ≤ 1" {
+        test "x = 1e6, ℓ ≤ 1000: j_ℓ against the finite trigonometric form [P sin(x − ℓπ/2) + Q cos(x − ℓπ/2)]/x (1e-12 of 1/x)" {
+            // DLMF 10.49.2: P, Q are finite sums of (−1)^k (ℓ+n)!/(n!(ℓ−n)!(2x)^n) over even / odd n ≤ ℓ
             let x = 1e6
             let j = Bessel.sphericalJ 1000 x
-            Expect.floatClose Accuracy.veryHigh j.[0] (sin x / x) "j_0"
-            let s = j |> Array.mapi (fun l v -> float (2 * l + 1) * v * v) |> Array.sum
-            Expect.isLessThan s 1.0 "partial sum of Σ(2ℓ+1)j_ℓ² = 1" }
+            allClose "j_ℓ(1e6)" [
+                for l in [ 0; 1; 2; 10; 100; 500; 999; 1000 ] do
+                    let mutable p, q = 0.0, 0.0
+                    let mutable term = 1.0 // (ℓ+n)!/(n!(ℓ−n)!(2x)^n) for n = 0
+                    for n in 0 .. l do
+                        if n > 0 then term <- term * float (l + n) * float (l - n + 1) / (float n * 2.0 * x)
+                        match n % 4 with
+                        | 0 -> p <- p + term
+                        | 1 -> q <- q + term
+                        | 2 -> p <- p - term
+                        | _ -> q <- q - term
+                    // sin(x − ℓπ/2) and cos(x − ℓπ/2) by quarter turns of (sin x, cos x)
+                    let s, c = sin x, cos x
+                    let sl, cl = match l % 4 with 0 -> s, c | 1 -> -c, s | 2 -> -s, -c | _ -> c, -s
+                    yield case $"j_{l}(1e6)" ((p * sl + q * cl) / x) j.[l] (Tol.special / x) ] }
         test "Σ_ℓ (2ℓ+1) j_ℓ(x)² = 1 (x = 37.5, ℓ to 200)" {
             let j = Bessel.sphericalJ 200 37.5
             let s = j |> Array.mapi (fun l v -> float (2 * l + 1) * v * v) |> Array.sum

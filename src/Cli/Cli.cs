@@ -16,13 +16,13 @@ public static class Program
         {
             return Parse.parse(args) switch
             {
-                Parse.Command.Predict p => Commands.Predict.Run(p.Item),
-                Parse.Command.Simulate s => Commands.Simulate.Run(s.Item),
-                Parse.Command.Fit f => Commands.Fit.Run(f.Item),
-                Parse.Command.Reproduce r => Commands.Reproduce.Run(r.Item),
-                Parse.Command.Cl c => Commands.Cl.Run(c.Item),
-                Parse.Command.Merge m => Commands.Merge.Run(m.Item),
-                Parse.Command.Slurm s => Commands.Slurm.Run(s.Item),
+                Parse.Command.Predict p => Commands.PredictCommand.Run(p.Item),
+                Parse.Command.Simulate s => Commands.SimulateCommand.Run(s.Item),
+                Parse.Command.Fit f => Commands.FitCommand.Run(f.Item),
+                Parse.Command.Reproduce r => Commands.ReproduceCommand.Run(r.Item),
+                Parse.Command.Cl c => Commands.ClCommand.Run(c.Item),
+                Parse.Command.Merge m => Commands.MergeCommand.Run(m.Item),
+                Parse.Command.Slurm s => Commands.SlurmCommand.Run(s.Item),
                 Parse.Command.Help h => Print(h.text),
                 _ => Version(),
             };

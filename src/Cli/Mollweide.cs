@@ -1,5 +1,5 @@
 using SkiaSharp;
-using SkyMix.Io;
+using SkyMix.Runs;
 using SkyMix.Theory;
 
 namespace SkyMix.Cli;

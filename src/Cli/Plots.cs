@@ -1,5 +1,6 @@
 using ScottPlot;
-using SkyMix.Io;
+using SkyMix.Runs;
+using SkyMix.Theory;
 
 namespace SkyMix.Cli;
 
@@ -87,38 +88,38 @@ public static class Plots
     static ScottPlot.Color ColorOf(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
 
     /// <summary>Fig. 5: C_ℓ^sub/C_1^sub with jackknife errors and the fitted mixing-matrix curve, per rigidity.</summary>
-    public static void SpectraFits(string path, IReadOnlyList<SkyMix.Gpu.RigidityFit> fits)
+    public static void SpectraFits(string path, IReadOnlyList<FolderFit> fits)
     {
         var plt = new Plot();
         for (var i = 0; i < fits.Count; i++)
         {
             var f = fits[i];
-            var top = Math.Min(f.Observed.Ratio.Length - 1, Math.Max(f.Fit.LFit, 10));
+            var top = Math.Min(f.Fit.Observed.Ratio.Length - 1, Math.Max(f.Fit.Fit.LFit, 10));
             var ls = Enumerable.Range(2, top - 1).Select(l => (double)l).ToArray();
-            ErrorPoints(plt, ls, ls.Select(l => f.Observed.Ratio[(int)l]).ToArray(), ls.Select(l => f.Observed.Err[(int)l]).ToArray(),
-                        ColorOf(i), $"{Commands.Fit.Label(f.Settings)}, OmegaT = {f.Time:G3}");
-            var ml = Enumerable.Range(1, Math.Min(f.Model.Length - 1, 60)).ToArray();
-            var line = plt.Add.ScatterLine(ml.Select(l => Math.Log10(l)).ToArray(), ml.Select(l => Math.Log10(f.Model[l])).ToArray());
+            ErrorPoints(plt, ls, ls.Select(l => f.Fit.Observed.Ratio[(int)l]).ToArray(), ls.Select(l => f.Fit.Observed.Err[(int)l]).ToArray(),
+                        ColorOf(i), $"{FitFiles.Label(f.Study.Settings)}, OmegaT = {f.Fit.Time:G3}");
+            var ml = Enumerable.Range(1, Math.Min(f.Fit.Model.Length - 1, 60)).ToArray();
+            var line = plt.Add.ScatterLine(ml.Select(l => Math.Log10(l)).ToArray(), ml.Select(l => Math.Log10(f.Fit.Model[l])).ToArray());
             line.Color = ColorOf(i);
-            line.LegendText = $"  mixing matrix, Omega dT = {f.Fit.OmegaDT:F1}";
+            line.LegendText = $"  mixing matrix, Omega dT = {f.Fit.Fit.OmegaDT:F1}";
         }
         FinishLogLog(plt, path, "multipole l", "C_l^sub / C_1^sub", "Fig. 5: simulated spectra and fitted mixing-matrix spectra", Alignment.LowerLeft);
     }
 
     /// <summary>Fig. 6: ΩΔT against Ωτ_s with the fitted laws.</summary>
-    public static void Law(string path, IReadOnlyList<SkyMix.Gpu.RigidityFit> fits, SkyMix.Gpu.LawResult? law)
+    public static void Law(string path, IReadOnlyList<FolderFit> fits, FitRun.Law? law)
     {
         var plt = new Plot();
-        var inside = fits.Where(f => !f.Fit.AtEdge).ToList();
-        var edge = fits.Where(f => f.Fit.AtEdge).ToList();
-        double[] E(List<SkyMix.Gpu.RigidityFit> fs) => fs.Select(f => Math.Max(f.Fit.Sigma, f.JackknifeSigma)).ToArray();
-        ErrorPoints(plt, inside.Select(f => f.OmegaTauSQlt).ToArray(), inside.Select(f => f.Fit.OmegaDT).ToArray(), E(inside), ColorOf(0), "tau_s from QLT");
-        ErrorPoints(plt, inside.Select(f => f.OmegaTauSSim).ToArray(), inside.Select(f => f.Fit.OmegaDT).ToArray(), E(inside), ColorOf(1),
+        var inside = fits.Where(f => !f.Fit.Fit.AtEdge).ToList();
+        var edge = fits.Where(f => f.Fit.Fit.AtEdge).ToList();
+        double[] E(List<FolderFit> fs) => fs.Select(f => Math.Max(f.Fit.Fit.Sigma, f.Fit.JackknifeSigma)).ToArray();
+        ErrorPoints(plt, inside.Select(f => f.Fit.OmegaTauSQlt).ToArray(), inside.Select(f => f.Fit.Fit.OmegaDT).ToArray(), E(inside), ColorOf(0), "tau_s from QLT");
+        ErrorPoints(plt, inside.Select(f => f.Fit.OmegaTauSSim).ToArray(), inside.Select(f => f.Fit.Fit.OmegaDT).ToArray(), E(inside), ColorOf(1),
                     "tau_s = 3 K_zz from the simulation", MarkerShape.OpenSquare);
         if (edge.Count > 0)
-            ErrorPoints(plt, edge.Select(f => f.OmegaTauSQlt).ToArray(), edge.Select(f => f.Fit.OmegaDT).ToArray(), new double[edge.Count], ColorOf(3),
+            ErrorPoints(plt, edge.Select(f => f.Fit.OmegaTauSQlt).ToArray(), edge.Select(f => f.Fit.Fit.OmegaDT).ToArray(), new double[edge.Count], ColorOf(3),
                         "no fit: chi^2 minimum on the edge of the range", MarkerShape.Cross);
-        var all = fits.Select(f => f.OmegaTauSQlt).Concat(fits.Select(f => f.OmegaTauSSim)).ToArray();
+        var all = fits.Select(f => f.Fit.OmegaTauSQlt).Concat(fits.Select(f => f.Fit.OmegaTauSSim)).ToArray();
         var xs = new[] { Math.Log10(all.Min() / 1.5), Math.Log10(all.Max() * 1.5) };
         void Curve(double a, double b, ScottPlot.Color c, string label, LinePattern pattern)
         {
@@ -138,7 +139,7 @@ public static class Plots
     }
 
     /// <summary>Fig. 4: ⟨C_ℓ⟩^num(T) for several ℓ, the noise level, the total and the noise-subtracted power.</summary>
-    public static void ClVersusTime(string path, SkyMix.Gpu.Ensemble e, int[] ls, string title)
+    public static void ClVersusTime(string path, EnsembleStats e, int[] ls, string title)
     {
         var plt = new Plot();
         var lt = e.Times.Select(Math.Log10).ToArray();
@@ -172,13 +173,13 @@ public static class Plots
     }
 
     /// <summary>Fig. 7: dipole strengths against rigidity (units (L_c ∇f̄/f̄)²).</summary>
-    public static void Dipoles(string path, IReadOnlyList<SkyMix.Gpu.RigidityFit> fits)
+    public static void Dipoles(string path, IReadOnlyList<FolderFit> fits)
     {
         var plt = new Plot();
-        var x = fits.Select(f => f.Settings.RigidityVolts ?? f.Settings.Rho).ToArray();
-        var u = fits.Select(f => Commands.Fit.DipoleUnit(f.Settings)).ToArray();
-        ErrorPoints(plt, x, fits.Select((f, i) => f.C1Sub * u[i]).ToArray(), fits.Select((f, i) => f.C1SubErr * u[i]).ToArray(), ColorOf(1), "<C_1>^sub");
-        ErrorPoints(plt, x, fits.Select((f, i) => f.C1Qlt * u[i]).ToArray(), new double[fits.Count], ColorOf(2), "<C_1>^QLT = 4 pi |<Phi>|^2", MarkerShape.OpenCircle);
+        var x = fits.Select(f => f.Study.Settings.RigidityVolts ?? f.Study.Settings.Rho).ToArray();
+        var u = fits.Select(f => FitFiles.DipoleUnit(f.Study)).ToArray();
+        ErrorPoints(plt, x, fits.Select((f, i) => f.Fit.C1Sub * u[i]).ToArray(), fits.Select((f, i) => f.Fit.C1SubErr * u[i]).ToArray(), ColorOf(1), "<C_1>^sub");
+        ErrorPoints(plt, x, fits.Select((f, i) => f.Fit.C1Qlt * u[i]).ToArray(), new double[fits.Count], ColorOf(2), "<C_1>^QLT = 4 pi |<Phi>|^2", MarkerShape.OpenCircle);
         void Curve(double[] y, ScottPlot.Color c, string label, LinePattern p)
         {
             var l = plt.Add.ScatterLine(x.Select(Math.Log10).ToArray(), y.Select(Math.Log10).ToArray());
@@ -186,9 +187,9 @@ public static class Plots
             l.LinePattern = p;
             l.LegendText = label;
         }
-        Curve(fits.Select((f, i) => f.C1Mat * u[i]).ToArray(), ColorOf(0), "C_1^mat", LinePattern.Solid);
-        Curve(fits.Select((f, i) => f.C1Mat * u[i] / (f.CosAlpha * f.CosAlpha)).ToArray(), ColorOf(0), "C_1^mat / <cos alpha>^2", LinePattern.Dashed);
-        FinishLogLog(plt, path, fits[0].Settings.RigidityVolts is null ? "rho" : "rigidity [V]", "C_1  [(L_c |grad f/f|)^2]", "Fig. 7: dipole strengths", Alignment.UpperLeft);
+        Curve(fits.Select((f, i) => f.Fit.C1Mat * u[i]).ToArray(), ColorOf(0), "C_1^mat", LinePattern.Solid);
+        Curve(fits.Select((f, i) => f.Fit.C1Mat * u[i] / (f.Fit.CosAlpha * f.Fit.CosAlpha)).ToArray(), ColorOf(0), "C_1^mat / <cos alpha>^2", LinePattern.Dashed);
+        FinishLogLog(plt, path, fits[0].Study.Settings.RigidityVolts is null ? "rho" : "rigidity [V]", "C_1  [(L_c |grad f/f|)^2]", "Fig. 7: dipole strengths", Alignment.UpperLeft);
     }
 
     /// <summary>Ticks at powers of ten for data plotted as log10.</summary>

@@ -1,7 +1,17 @@
 /// SkyMix's command-line grammar, one Argu union per command. Flags are kebab-case; units are in the help.
 module SkyMix.CliArgs.Grammar
 
+open System
 open Argu
+open SkyMix.Theory
+
+/// A number as the help shows it.
+let private g (v: float) = v.ToString("G4", Globalization.CultureInfo.InvariantCulture)
+
+/// Rigidities as the help shows them: 10TV,100TV,1PV,10PV.
+let private rigidities (volts: float[]) =
+    let one v = if v >= 1e15 then $"{g (v / 1e15)}PV" elif v >= 1e12 then $"{g (v / 1e12)}TV" else $"{g (v / 1e9)}GV"
+    String.Join(",", volts |> Array.map one)
 
 type ClArgs =
     | [<MainCommand; ExactlyOnce>] Map of file: string
@@ -40,18 +50,18 @@ type PredictArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Rigidity _ -> "rigidities, comma separated, with units GV, TV or PV (default 10TV,100TV,1PV,10PV)."
-            | Brms _ -> "total rms field B_rms = √(B0² + ⟨δB²⟩) in µG (default 4)."
-            | Lc _ -> "correlation length L_c in pc; L_max = 5 L_c (default 30)."
+            | Rigidity _ -> $"rigidities, comma separated, with units GV, TV or PV (default {rigidities Defaults.Study.rigiditiesVolts})."
+            | Brms _ -> $"total rms field B_rms = √(B0² + ⟨δB²⟩) in µG (default {g Defaults.Study.bRmsMicroGauss})."
+            | Lc _ -> $"correlation length L_c in pc; L_max = 5 L_c (default {g Defaults.Study.lcParsec})."
             | Rho _ -> "ρ = r_g/L_c values, comma separated, instead of --rigidity."
-            | Eta _ -> "turbulence level η = ⟨δB²⟩/B_rms², in (0, 1) (default 0.5)."
-            | Q _ -> "spectral index q of g(k) ∝ k^−q, in (0, 1.95] (default 5/3)."
-            | Kmax _ -> "largest wavenumber k_max in units of Ω/c (default 2π/λ_min, λ_min = r_g/150 of the smallest rigidity given: one field for all, as in the paper)."
+            | Eta _ -> $"turbulence level η = ⟨δB²⟩/B_rms², in (0, 1) (default {g Defaults.Study.eta})."
+            | Q _ -> $"spectral index q of g(k) ∝ k^−q, in (0, 1.95] (default {g Defaults.Study.q})."
+            | Kmax _ -> $"largest wavenumber k_max in units of Ω/c (default 2π/λ_min, λ_min = r_g/{g Defaults.Study.lambdaMinOverRgPaper} of the smallest rigidity given: one field for all, as in the paper)."
             | Omega_Dt _ -> "ΩΔT for every rigidity (default: a·(Ωτ_s)^(1/3), eq. 51)."
-            | A _ -> "the constant a of ΩΔT = a(Ωτ_s)^(1/3) (default 4)."
+            | A _ -> $"the constant a of ΩΔT = a(Ωτ_s)^(1/3) (default {g Defaults.Predict.lawA})."
             | Lmax _ -> "auto (default): the ℓ_max → ∞ limit (zero-flux boundary, ℓ_max raised until C_ℓ/C_1 for ℓ ≤ --lout converges); or a whole number 2 … 4000: the paper's truncation at that ℓ_max (absorbing boundary)."
-            | Lout _ -> "with --lmax auto: the largest ℓ whose C_ℓ/C_1 must converge, 2 … 500 (default 50)."
-            | Tol _ -> "with --lmax auto: relative error allowed on each converged C_ℓ/C_1 (default 1e-3)."
+            | Lout _ -> $"with --lmax auto: the largest ℓ whose C_ℓ/C_1 must converge, 2 … {Api.MaxLmax / 8} (default {Defaults.Predict.lout})."
+            | Tol _ -> $"with --lmax auto: relative error allowed on each converged C_ℓ/C_1 (default {g Defaults.Predict.tol})."
             | Lmax_Scan _ -> "also solve at each of these ℓ_max (e.g. 50,100,200,400,800,1600) with both boundaries and print how C_ℓ/C_1 moves (and FILE.scan.csv with --out)."
             | Times _ -> "also evolve C_ℓ(t) from a dipole-only start for N ≥ 1 steps of ΔT (eq. 19 in its integrated form, whose steady state is eq. 20)."
             | Out _ -> "CSV of the spectra: rho,l,cl_over_c1,cl_over_s (with --lmax auto also cl_over_c1_converged,cl_over_c1_converged_err; and FILE.time.csv with --times)."
@@ -86,24 +96,24 @@ type SimulateArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Rigidity _ -> "one rigidity with unit GV, TV or PV (default 10PV)."
-            | Brms _ -> "total rms field B_rms in µG (default 4)."
-            | Lc _ -> "correlation length L_c in pc; L_max = 5 L_c (default 30)."
+            | Rigidity _ -> $"one rigidity with unit GV, TV or PV (default {rigidities [| Defaults.Simulate.rigidityVolts |]})."
+            | Brms _ -> $"total rms field B_rms in µG (default {g Defaults.Study.bRmsMicroGauss})."
+            | Lc _ -> $"correlation length L_c in pc; L_max = 5 L_c (default {g Defaults.Study.lcParsec})."
             | Rho _ -> "ρ = r_g/L_c instead of --rigidity."
-            | Eta _ -> "turbulence level η = ⟨δB²⟩/B_rms² in (0, 1) (default 0.5)."
-            | Q _ -> "spectral index q of g(k) ∝ k^−q, in (0, 1.95] (default 5/3)."
+            | Eta _ -> $"turbulence level η = ⟨δB²⟩/B_rms² in (0, 1) (default {g Defaults.Study.eta})."
+            | Q _ -> $"spectral index q of g(k) ∝ k^−q, in (0, 1.95] (default {g Defaults.Study.q})."
             | Kmax _ -> "largest wavenumber in units of Ω/c (default from --lambda-min)."
-            | Lambda_Min _ -> "smallest wavelength as r_g/N (default 10; the paper uses 150 at 10 TV)."
-            | Nside _ -> "HEALPix Nside of the particle grid, a power of two ≤ 8192 (default 16)."
-            | Realizations _ -> "number of field realisations (default 4)."
-            | Seed _ -> "seed of the study, a whole number 0 … 18446744073709551615 (default 1)."
-            | Times _ -> "backtracking times in 1/Ω: 10,100,1000 or log:FROM:TO:COUNT (default log:1:300:12)."
+            | Lambda_Min _ -> $"smallest wavelength as r_g/N (default {g Defaults.Simulate.lambdaMinOverRg}; the paper uses {g Defaults.Study.lambdaMinOverRgPaper} at 10 TV)."
+            | Nside _ -> $"HEALPix Nside of the particle grid, a power of two ≤ 8192 (default {Defaults.Simulate.nside})."
+            | Realizations _ -> $"number of field realisations (default {Defaults.Simulate.realizations})."
+            | Seed _ -> $"seed of the study, a whole number 0 … 18446744073709551615 (default {Defaults.Simulate.seed})."
+            | Times _ -> $"backtracking times in 1/Ω: 10,100,1000 or log:FROM:TO:COUNT (default {Defaults.Simulate.times})."
             | Device _ -> "auto, cuda, cpu or ilgpu-cpu (default auto: CUDA if present, else all CPU cores)."
             | Out _ -> "run folder (default runs/simulate-RIGIDITY); rerunning on it resumes."
-            | Step_Gyro _ -> "step as a fraction of the gyro-period 2π/Ω (default 0.01)."
-            | Step_Lambda _ -> "step as a fraction of the smallest wavelength (default 1; the step is the smaller)."
-            | Gradient _ -> "direction of ∇f̄ as x,y,z (default 0,0,1, i.e. along B0)."
-            | Memory _ -> "memory budget of the field in MB (default 2048)."
+            | Step_Gyro _ -> $"step as a fraction of the gyro-period 2π/Ω (default {g Defaults.Simulate.stepGyro})."
+            | Step_Lambda _ -> $"step as a fraction of the smallest wavelength (default {g Defaults.Simulate.stepLambda}; the step is the smaller)."
+            | Gradient _ -> $"direction of ∇f̄ as x,y,z (default {String.Join(',', Defaults.Simulate.gradient)}, i.e. along B0)."
+            | Memory _ -> $"memory budget of the field in MB (default {Defaults.Simulate.memoryMegabytes})."
             | No_Maps -> "do not write the sky maps (HEALPix FITS, one per time) of each realisation."
             | Threads _ -> "threads of the CPU path (default 0: all cores); results do not depend on it."
             | Shard _ -> "I/N: run only the realisations ≡ I (mod N), e.g. one task of a job array; combine with skymix merge."
@@ -171,15 +181,15 @@ type ReproduceArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Quick -> "about 7 minutes on 2 CPU cores: Nside 32, 8 realisations, λ_min = r_g/10 (the default)."
-            | Full -> "the paper's settings (Nside 256, 35 realisations, λ_min = r_g/150 at 10 TV); meant for a GPU."
+            | Quick -> $"about 7 minutes on 2 CPU cores: Nside {Defaults.Reproduce.quick.Nside}, {Defaults.Reproduce.quick.Realizations} realisations, λ_min = r_g/{g (Option.get Defaults.Reproduce.quick.LambdaMinOverRg)} (the default)."
+            | Full -> $"the paper's settings (Nside {Defaults.Reproduce.full.Nside}, {Defaults.Reproduce.full.Realizations} realisations, λ_min = r_g/{g Defaults.Study.lambdaMinOverRgPaper} at 10 TV); meant for a GPU."
             | Out _ -> "folder of the study and its report.md (default reproduce-quick or reproduce-full)."
             | Rigidity _ -> "rigidities instead of 10TV,100TV,1PV,10PV (units GV, TV, PV)."
             | Nside _ -> "Nside instead of the preset's."
             | Realizations _ -> "realisations per rigidity instead of the preset's."
             | Lmax _ -> "auto (default): fit with the ℓ_max → ∞ limit of the mixing equation; or N: the paper's truncation at ℓ_max = N."
             | Device _ -> "auto, cuda, cpu or ilgpu-cpu (default auto)."
-            | Seed _ -> "seed of the study, a whole number 0 … 18446744073709551615 (default 1)."
+            | Seed _ -> $"seed of the study, a whole number 0 … 18446744073709551615 (default {Defaults.Simulate.seed})."
 
 [<HelpDescription("show this help")>]
 type SkymixArgs =

@@ -170,30 +170,30 @@ let private predict (r: ParseResults<PredictArgs>) =
     let rigidities =
         match rig, rho with
         | Some t, _ -> list t |> Array.map rigidityVolts
-        | None, None -> [| 1e13; 1e14; 1e15; 1e16 |]
+        | None, None -> Defaults.Study.rigiditiesVolts
         | None, Some _ -> [||]
     Predict { RigidityVolts = rigidities
               Rho = rho |> Option.map (list >> Array.map (number "ρ")) |> Option.defaultValue [||]
-              BrmsMicroGauss = r.GetResult(PredictArgs.Brms, defaultValue = StudyDefaults.bRmsMicroGauss)
-              LcParsec = r.GetResult(PredictArgs.Lc, defaultValue = StudyDefaults.lcParsec)
-              Eta = r.GetResult(PredictArgs.Eta, defaultValue = StudyDefaults.eta)
-              Q = r.GetResult(PredictArgs.Q, defaultValue = StudyDefaults.q)
+              BrmsMicroGauss = r.GetResult(PredictArgs.Brms, defaultValue = Defaults.Study.bRmsMicroGauss)
+              LcParsec = r.GetResult(PredictArgs.Lc, defaultValue = Defaults.Study.lcParsec)
+              Eta = r.GetResult(PredictArgs.Eta, defaultValue = Defaults.Study.eta)
+              Q = r.GetResult(PredictArgs.Q, defaultValue = Defaults.Study.q)
               KMax = nullable (r.TryGetResult PredictArgs.Kmax)
               OmegaDT = nullable (r.TryGetResult PredictArgs.Omega_Dt)
-              LawA = r.GetResult(PredictArgs.A, defaultValue = SkyMix.Theory.Fit.paperA)
+              LawA = r.GetResult(PredictArgs.A, defaultValue = Defaults.Predict.lawA)
               Lmax = lmaxOption (r.TryGetResult PredictArgs.Lmax)
               Lout =
                 match r.TryGetResult PredictArgs.Lout with
                 | Some _ when r.Contains PredictArgs.Lmax && (lmaxOption (r.TryGetResult PredictArgs.Lmax)).HasValue ->
                     raise (UsageError "--lout belongs to --lmax auto; with a fixed --lmax every ℓ ≤ ℓ_max is written")
                 | Some l -> l
-                | None -> Api.ConvergenceGoal.Default.Lout
+                | None -> Defaults.Predict.lout
               Tol =
                 match r.TryGetResult PredictArgs.Tol with
                 | Some _ when (lmaxOption (r.TryGetResult PredictArgs.Lmax)).HasValue ->
                     raise (UsageError "--tol belongs to --lmax auto; a fixed --lmax is not iterated")
                 | Some t -> t
-                | None -> Api.ConvergenceGoal.Default.Tol
+                | None -> Defaults.Predict.tol
               LmaxScan =
                 match r.TryGetResult PredictArgs.Lmax_Scan with
                 | None -> [||]
@@ -265,11 +265,11 @@ let private simulateOptions (r: ParseResults<SimulateArgs>) : SimulateOptions =
             match list t with
             | [| one |] -> rigidityVolts one
             | _ -> raise (UsageError "simulate takes one rigidity; run it once per rigidity (one run folder each)")
-        | None, None -> 1e16
+        | None, None -> Defaults.Simulate.rigidityVolts
         | None, Some _ -> nan
     let gradient =
         match r.TryGetResult SimulateArgs.Gradient with
-        | None -> [| 0.0; 0.0; 1.0 |]
+        | None -> Defaults.Simulate.gradient
         | Some t ->
             let v = list t |> Array.map (number "gradient component")
             if v.Length <> 3 then raise (UsageError $"--gradient {t}: give three components x,y,z")
@@ -281,22 +281,22 @@ let private simulateOptions (r: ParseResults<SimulateArgs>) : SimulateOptions =
     let shardIndex, shardCount = r.TryGetResult SimulateArgs.Shard |> Option.map shard |> Option.defaultValue (0, 1)
     { RigidityVolts = volts
       Rho = defaultArg rho nan
-      BrmsMicroGauss = r.GetResult(SimulateArgs.Brms, defaultValue = StudyDefaults.bRmsMicroGauss)
-      LcParsec = r.GetResult(SimulateArgs.Lc, defaultValue = StudyDefaults.lcParsec)
-      Eta = r.GetResult(SimulateArgs.Eta, defaultValue = StudyDefaults.eta)
-      Q = r.GetResult(SimulateArgs.Q, defaultValue = StudyDefaults.q)
+      BrmsMicroGauss = r.GetResult(SimulateArgs.Brms, defaultValue = Defaults.Study.bRmsMicroGauss)
+      LcParsec = r.GetResult(SimulateArgs.Lc, defaultValue = Defaults.Study.lcParsec)
+      Eta = r.GetResult(SimulateArgs.Eta, defaultValue = Defaults.Study.eta)
+      Q = r.GetResult(SimulateArgs.Q, defaultValue = Defaults.Study.q)
       KMax = nullable (r.TryGetResult SimulateArgs.Kmax)
-      LambdaMinOverRg = r.GetResult(SimulateArgs.Lambda_Min, defaultValue = 10.0)
-      Nside = r.GetResult(SimulateArgs.Nside, defaultValue = 16)
-      Realizations = r.GetResult(SimulateArgs.Realizations, defaultValue = 4)
-      Seed = r.GetResult(SimulateArgs.Seed, defaultValue = 1UL)
-      Times = times (r.GetResult(SimulateArgs.Times, defaultValue = "log:1:300:12"))
+      LambdaMinOverRg = r.GetResult(SimulateArgs.Lambda_Min, defaultValue = Defaults.Simulate.lambdaMinOverRg)
+      Nside = r.GetResult(SimulateArgs.Nside, defaultValue = Defaults.Simulate.nside)
+      Realizations = r.GetResult(SimulateArgs.Realizations, defaultValue = Defaults.Simulate.realizations)
+      Seed = r.GetResult(SimulateArgs.Seed, defaultValue = Defaults.Simulate.seed)
+      Times = times (r.GetResult(SimulateArgs.Times, defaultValue = Defaults.Simulate.times))
       Device = orNull (r.TryGetResult SimulateArgs.Device)
       Out = orNull (r.TryGetResult SimulateArgs.Out)
-      StepGyro = r.GetResult(SimulateArgs.Step_Gyro, defaultValue = 0.01)
-      StepLambda = r.GetResult(SimulateArgs.Step_Lambda, defaultValue = 1.0)
+      StepGyro = r.GetResult(SimulateArgs.Step_Gyro, defaultValue = Defaults.Simulate.stepGyro)
+      StepLambda = r.GetResult(SimulateArgs.Step_Lambda, defaultValue = Defaults.Simulate.stepLambda)
       Gradient = gradient
-      MemoryMegabytes = r.GetResult(SimulateArgs.Memory, defaultValue = 2048)
+      MemoryMegabytes = r.GetResult(SimulateArgs.Memory, defaultValue = Defaults.Simulate.memoryMegabytes)
       Maps = not (r.Contains SimulateArgs.No_Maps)
       Threads = threads
       ShardIndex = shardIndex
@@ -370,7 +370,7 @@ let private reproduce (r: ParseResults<ReproduceArgs>) =
                 Realizations = r.GetResult(ReproduceArgs.Realizations, defaultValue = 0)
                 Lmax = lmaxOption (r.TryGetResult ReproduceArgs.Lmax)
                 Device = r.GetResult(ReproduceArgs.Device, defaultValue = "auto")
-                Seed = r.GetResult(ReproduceArgs.Seed, defaultValue = 1UL) }
+                Seed = r.GetResult(ReproduceArgs.Seed, defaultValue = Defaults.Simulate.seed) }
 
 /// Parses the command line.
 let parse (argv: string[]) : Command =

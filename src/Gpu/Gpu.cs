@@ -5,21 +5,10 @@ using ILGPU.Runtime.Cuda;
 
 namespace SkyMix.Gpu;
 
-/// <summary>Where the particles are pushed.</summary>
-public enum DeviceKind
-{
-    /// <summary>CUDA through ILGPU when an NVIDIA GPU is present, else the CPU path.</summary>
-    Auto,
-    /// <summary>CUDA through ILGPU (fails when no GPU is present).</summary>
-    Cuda,
-    /// <summary>Parallel.For over all cores calling <see cref="Boris.Step{TField}"/> (the fast CPU path).</summary>
-    Cpu,
-    /// <summary>ILGPU's CPU accelerator: a debugging simulator of the GPU kernel (slow), used to prove the
-    /// kernel and the CPU path agree bit for bit.</summary>
-    IlgpuCpu,
-}
-
-/// <summary>Pushes particles through a field; one instance per run (it owns the accelerator).</summary>
+/// <summary>
+/// Pushes particles through a field; one instance per run (it owns the accelerator). The particles live on
+/// the device from <see cref="Upload"/> to <see cref="Download"/>: a <see cref="Push"/> moves no data.
+/// </summary>
 public interface IPusher : IDisposable
 {
     /// <summary>The device in words, for run.json.</summary>
@@ -28,54 +17,14 @@ public interface IPusher : IDisposable
     /// <summary>Makes the field current (uploads it to the device).</summary>
     void Load(SlabField field);
 
-    /// <summary>Advances every particle by steps Boris steps of dt with charge sign q.</summary>
-    void Push(Particle[] particles, double dt, double q, int steps);
-}
+    /// <summary>Puts the particles on the device; they stay there for every following push.</summary>
+    void Upload(Particle[] particles);
 
-/// <summary>Accelerator choice (CUDA via ILGPU if present, else the CPU path) and device listing.</summary>
-public static class Accelerators
-{
-    /// <summary>One line per compute device this machine offers (CUDA GPUs and the CPU path).</summary>
-    public static IReadOnlyList<string> Describe()
-    {
-        var lines = new List<string> { $"cpu: Parallel.For over {Environment.ProcessorCount} cores" };
-        using var context = Context.Create(builder => builder.Cuda());
-        foreach (var device in context.Devices)
-            if (device.AcceleratorType == AcceleratorType.Cuda)
-                lines.Add($"cuda: {device.Name}, {device.MemorySize / (1L << 20)} MiB");
-        return lines;
-    }
+    /// <summary>Advances every particle on the device by <paramref name="steps"/> Boris steps of dt with charge sign q.</summary>
+    void Push(double dt, double q, int steps);
 
-    /// <summary>True when ILGPU sees an NVIDIA GPU.</summary>
-    public static bool HasCuda()
-    {
-        using var context = Context.Create(builder => builder.Cuda());
-        return context.Devices.Any(d => d.AcceleratorType == AcceleratorType.Cuda);
-    }
-
-    /// <summary>
-    /// The device named on the command line (auto, cuda, cpu, ilgpu-cpu), or the first word of a device as
-    /// run.json records it ("cpu (Parallel.For, 2 threads)" → cpu).
-    /// </summary>
-    public static DeviceKind Parse(string name) => name.Split(' ', 2)[0].ToLowerInvariant() switch
-    {
-        "auto" => DeviceKind.Auto,
-        "cuda" => DeviceKind.Cuda,
-        "cpu" => DeviceKind.Cpu,
-        "ilgpu-cpu" => DeviceKind.IlgpuCpu,
-        _ => throw new SkyMix.Theory.InputError($"--device {name}: use auto, cuda, cpu or ilgpu-cpu"),
-    };
-
-    /// <summary>A pusher for the requested device (threads: the CPU path's thread count, 0 = all cores);
-    /// an <see cref="SkyMix.Theory.InputError"/> if the device is absent.</summary>
-    public static IPusher Create(DeviceKind kind, int threads = 0) => kind switch
-    {
-        DeviceKind.Cpu => new CpuPusher(threads),
-        DeviceKind.IlgpuCpu => new IlgpuPusher(cuda: false),
-        DeviceKind.Cuda => HasCuda() ? new IlgpuPusher(cuda: true)
-            : throw new SkyMix.Theory.InputError("--device cuda: no NVIDIA GPU found (use --device auto or cpu)"),
-        _ => HasCuda() ? new IlgpuPusher(cuda: true) : new CpuPusher(threads),
-    };
+    /// <summary>Copies the particles' current state back into <paramref name="particles"/>.</summary>
+    void Download(Particle[] particles);
 }
 
 /// <summary>The CPU path: every particle runs its steps in one call of <see cref="Boris.Steps{TField}"/>;
@@ -90,17 +39,28 @@ sealed class CpuPusher : IPusher
 
     public string Device => $"cpu (Parallel.For, {options.MaxDegreeOfParallelism} threads)";
 
+    Particle[] particles = Array.Empty<Particle>();
+
     public void Load(SlabField f) => field = f.Cpu();
 
-    public void Push(Particle[] particles, double dt, double q, int steps)
+    /// <summary>The CPU path works on the caller's array itself.</summary>
+    public void Upload(Particle[] ps) => particles = ps;
+
+    public void Push(double dt, double q, int steps)
     {
         var f = field;
-        Parallel.For(0, (particles.Length + 63) / 64, options, chunk =>
+        var ps = particles;
+        Parallel.For(0, (ps.Length + 63) / 64, options, chunk =>
         {
-            var end = Math.Min(particles.Length, (chunk + 1) * 64);
+            var end = Math.Min(ps.Length, (chunk + 1) * 64);
             for (var i = chunk * 64; i < end; i++)
-                Boris.Steps(ref particles[i], f, dt, q, steps);
+                Boris.Steps(ref ps[i], f, dt, q, steps);
         });
+    }
+
+    public void Download(Particle[] ps)
+    {
+        if (!ReferenceEquals(ps, particles)) particles.CopyTo(ps, 0);
     }
 
     public void Dispose() { }
@@ -149,23 +109,40 @@ sealed class IlgpuPusher : IPusher
         field = new NestedField<ViewTable> { Table = new ViewTable(table.View), Count = f.Bands.Length, G0 = g[0], G1 = g[1], G2 = g[2], G3 = g[3] };
     }
 
-    public void Push(Particle[] particles, double dt, double q, int steps)
+    MemoryBuffer1D<Particle, Stride1D.Dense>? particles;
+
+    public void Upload(Particle[] ps)
     {
-        using var buffer = accelerator.Allocate1D(particles);
-        // launches of at most 20000 steps keep each kernel short
+        if (particles is null || particles.Length != ps.Length)
+        {
+            particles?.Dispose();
+            particles = accelerator.Allocate1D<Particle>(ps.Length);
+        }
+        particles.CopyFromCPU(ps);
+    }
+
+    public void Push(double dt, double q, int steps)
+    {
+        var buffer = particles ?? throw new InvalidOperationException("no particles on the device: call Upload first");
+        // launches of at most 20000 steps keep each kernel short (a GPU watchdog may kill longer ones)
         for (var done = 0; done < steps;)
         {
             var n = Math.Min(20000, steps - done);
             kernel((int)buffer.Length, buffer.View, field, dt, q, n);
             done += n;
         }
+    }
+
+    public void Download(Particle[] ps)
+    {
         accelerator.Synchronize();
-        buffer.CopyToCPU(particles);
+        particles!.CopyToCPU(ps);
     }
 
     public void Dispose()
     {
         table?.Dispose();
+        particles?.Dispose();
         accelerator.Dispose();
         context.Dispose();
     }

@@ -7,7 +7,7 @@ open MathNet.Numerics.Optimization
 /// A measured spectrum shape: ratio_ℓ = ⟨C_ℓ⟩^sub/⟨C_1⟩^sub and its 1σ error, ℓ = 0 … L.
 type Observed = { Ratio: float[]; Err: float[] }
 
-/// The best-fitting ΩΔT of one rigidity (paper Sec. 3.2; physics.md §6).
+/// The best-fitting ΩΔT of one rigidity (paper Sec. 3.2; docs/physics.md §8).
 type OmegaDTFit =
     { /// ΩΔT at the χ² minimum
       OmegaDT: float
@@ -39,7 +39,7 @@ type LawFit =
       ChiSquare: float
       Dof: int }
 
-/// Fitting the mixing-matrix spectrum to simulated ones (paper Secs. 3.2–3.3, eq. 51; physics.md §6).
+/// Fitting the mixing-matrix spectrum to simulated ones (paper Secs. 3.2–3.3, eq. 51; docs/physics.md §8).
 [<RequireQualifiedAccess>]
 module Fit =
 

@@ -3,7 +3,7 @@ namespace SkyMix.Theory
 open System
 open System.Threading.Tasks
 
-/// The mixing matrix of the paper (eqs. 17–51) for slab turbulence, with the corrections of physics.md §4.
+/// The mixing matrix of the paper (eqs. 17–51) for slab turbulence, with the corrections of docs/physics.md §4.
 /// Units Ω = c = 1; ΔT is ΩΔT.
 [<RequireQualifiedAccess>]
 module Mixing =
@@ -42,7 +42,7 @@ module Mixing =
             sum
 
     /// Λ_ℓ(ΔT) = ∫₀^ΔT (ΔT−τ) cos(Ωτ) G_ℓ(τ) dτ, G_ℓ(τ) = ∫ g(k) j_ℓ(kτ) dk — eq. 39 reduced to one time
-    /// integral (physics.md §4) — for ℓ ∈ {0, 2}, as ∫ g(k) λ_ℓ(k) dk with λ_ℓ in closed form.
+    /// integral (docs/physics.md §4) — for ℓ ∈ {0, 2}, as ∫ g(k) λ_ℓ(k) dk with λ_ℓ in closed form.
     /// Accuracy: ~1e-10 relative against an independent implementation (tests, reference ~1e-9).
     let lambda (s: Spectrum) (acc: Accuracy) (omegaDT: float) (l: int) : float =
         if l <> 0 && l <> 2 then inputError $"Λ_ℓ is needed for ℓ = 0 and 2 only, got ℓ = {l}"
@@ -63,7 +63,7 @@ module Mixing =
     /// W = ⅔Λ₀ − ⅓Λ₂ (eq. 40).
     let w (s: Spectrum) (acc: Accuracy) (omegaDT: float) = wOf (lambda s acc omegaDT 0) (lambda s acc omegaDT 2)
 
-    /// M^(1a)_ℓℓ = −4π ℓ(ℓ+1) W, ℓ = 0 … lmax (eq. 40 with the erratum 8π → 4π of physics.md §4;
+    /// M^(1a)_ℓℓ = −4π ℓ(ℓ+1) W, ℓ = 0 … lmax (eq. 40 with the erratum 8π → 4π of docs/physics.md §4;
     /// M^(1b) = M^(1a)).
     let m1aDiagonal (w: float) (lmax: int) =
         Array.init (lmax + 1) (fun l -> -4.0 * Math.PI * (float l * float (l + 1)) * w)
@@ -151,7 +151,7 @@ module Mixing =
         Array2D.init n n (fun i j -> (if i = j then 1.0 + 2.0 * m1aDiag.[i] else 0.0) + m1c.[i, j])
 
     /// Σ_{ℓ ≤ lmax} (2ℓ+1)(2M^(1a) + M^(1c))_{ℓℓ0} for each ℓ0: zero for every ℓ0 ≥ 1 if total sky power is
-    /// conserved (physics.md §4), up to the power that leaves through ℓ > lmax.
+    /// conserved (docs/physics.md §4), up to the power that leaves through ℓ > lmax.
     let sumRule (m1aDiag: float[]) (m1c: float[,]) : float[] =
         let n = m1aDiag.Length
         Array.init n (fun l0 ->

@@ -404,7 +404,7 @@ module Sky =
     /// C_1 = 4π|Φ|² of a dipole vector Φ (eqs. 54 and 57).
     let c1OfDipole (phi: float[]) = 4.0 * Math.PI * (phi |> Array.sumBy (fun v -> v * v))
 
-    /// Shot noise of a backtracked sky map m = f/f̄ − 1, the self-consistent white level (physics.md §5):
+    /// Shot noise of a backtracked sky map m = f/f̄ − 1, the self-consistent white level (docs/physics.md §7):
     /// N = [4π⟨m²⟩ − Σ_{ℓ<2Nside} (2ℓ+1) C_ℓ] / (N_pix − 4 Nside²), ⟨·⟩ the pixel mean; cl must reach ℓ = 2Nside − 1.
     /// It reproduces the measured plateau of C_ℓ at ℓ ≳ 2Nside to ~1%.
     let noiseSelfConsistent (map: float[]) (cl: float[]) : float =

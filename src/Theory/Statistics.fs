@@ -2,7 +2,7 @@ namespace SkyMix.Theory
 
 open System
 
-/// Ensemble statistics over independent realisations (physics.md §5: the scatter between realisations
+/// Ensemble statistics over independent realisations (docs/physics.md §7: the scatter between realisations
 /// dominates the error of ensemble spectra, so errors come from a jackknife over realisations).
 [<RequireQualifiedAccess>]
 module Jackknife =

@@ -125,11 +125,13 @@ type Prediction =
       M1a: float[]
       M1c: float[,] }
 
-/// Checks a prediction's inputs; raises InputError saying what is wrong and what is allowed.
-let validate (p: PredictInput) =
+    /// C_ℓ/C_1 of the main result: the ℓ_max → ∞ limit (ℓ ≤ Lout) or the paper's truncation.
+    member p.MainClOverC1 = match p.Limit with Some lim -> lim.ClOverC1 | None -> p.ClOverC1
+
+/// The spectrum, QLT and ΩΔT of a prediction, its inputs checked (η, q and the k range by Spectrum.create, the
+/// size of the κ quadrature by Kappa.checkSize); InputError says what is wrong and what is allowed.
+let private derive (p: PredictInput) : Spectrum * float * float =
     if not (p.Rho > 0.0 && Double.IsFinite p.Rho) then inputError $"ρ must be a positive number, got {p.Rho}"
-    if not (p.Eta > 0.0 && p.Eta < 1.0) then inputError $"η must lie in (0, 1), got {p.Eta}"
-    if not (p.Q > 0.0 && p.Q <= 1.95) then inputError $"q must lie in (0, 1.95], got {p.Q}"
     match p.Truncation with
     | Paper lmax when lmax < 2 || lmax > MaxLmax -> inputError $"ℓ_max must lie in 2 … {MaxLmax}, got {lmax}"
     | Converged g when g.Lout < 2 || g.Lout > MaxLmax / 8 -> inputError $"ℓ_out must lie in 2 … {MaxLmax / 8}, got {g.Lout}"
@@ -141,20 +143,19 @@ let validate (p: PredictInput) =
     | Some dt when not (dt > 0.0 && Double.IsFinite dt) -> inputError $"ΩΔT must be a positive number, got {dt}"
     | _ -> ()
     if not (p.LawA > 0.0 && Double.IsFinite p.LawA) then inputError $"the law constant a must be positive, got {p.LawA}"
-    let kMin = Units.kMin p.Rho p.Eta
-    if not (p.KMax > kMin && Double.IsFinite p.KMax) then
-        inputError $"k_max must exceed k_min = 2πρ/(5√(1−η)) = {kMin:G4} Ω/c (ρ = {p.Rho:G4}, η = {p.Eta:G3}), got k_max = {p.KMax:G6} Ω/c; lower ρ or raise k_max"
-
-/// The spectrum, QLT and ΩΔT of a prediction without the mixing matrix (cheap); ΩΔT from the law of eq. 51
-/// unless it is given.
-let turbulence (p: PredictInput) : Spectrum * float * float =
-    validate p
     let s = Spectrum.create p.Q (Units.kMin p.Rho p.Eta) p.KMax p.Eta
     let kzz = Qlt.kzz s
     let dt = p.OmegaDT |> Option.defaultWith (fun () -> p.LawA * (Qlt.tauOfKzz kzz) ** (1.0 / 3.0))
     let firstLmax = match p.Truncation with Paper lmax -> lmax | Converged g -> max 100 (2 * g.Lout)
     Kappa.checkSize s p.Accuracy dt (2 * firstLmax)
     s, kzz, dt
+
+/// Checks a prediction's inputs (everything `predict` needs, before any long computation).
+let validate (p: PredictInput) : unit = derive p |> ignore
+
+/// The spectrum, QLT K_zz and ΩΔT of a prediction without the mixing matrix (cheap); ΩΔT from the law of eq. 51
+/// unless it is given.
+let turbulence (p: PredictInput) : Spectrum * float * float = derive p
 
 /// The ℓmax sequence of Truncation.Converged: max(100, 2·Lout) doubled while ≤ LmaxLimit.
 let lmaxSequence (g: ConvergenceGoal) =
@@ -292,7 +293,7 @@ let scan (p: PredictInput) (lmaxes: int[]) : ScanRow[] =
                yield { Lmax = lmax; Boundary = boundary; ClOverC1 = over cl; EscapedShare = b.Escaped / b.Injected } |]
 
 /// The factor (8π/3)ΩK_zz that turns a prediction's C_ℓ [S/Ω] into the units of simulated maps,
-/// (c/Ω)²|∇f̄/f̄|² (physics.md §5).
+/// (c/Ω)²|∇f̄/f̄|² (docs/physics.md §7).
 let mapUnits (p: Prediction) = 8.0 * Math.PI / 3.0 * p.Kzz
 
 /// The anisotropy f/f̄ − 1 of one backtracked particle for a unit gradient ĝ (eq. 3): (r(t₀) − r⊕)·ĝ

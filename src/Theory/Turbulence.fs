@@ -2,7 +2,7 @@ namespace SkyMix.Theory
 
 open System
 
-/// Physical constants and the conversions between rigidity, gyroradius, ρ and Ω (physics.md §1).
+/// Physical constants and the conversions between rigidity, gyroradius, ρ and Ω (docs/physics.md §1).
 /// Theory units: c = 1, time in 1/Ω, length in c/Ω, where Ω = qB0/p is the gyrofrequency in the regular
 /// field B0 = B_rms √(1−η) (not in B_rms).
 [<RequireQualifiedAccess>]
@@ -30,6 +30,12 @@ module Units =
     /// L_c in units of c/Ω: √(1 − η)/ρ.
     let lcInLengthUnits (rho: float) (eta: float) = sqrt (1.0 - eta) / rho
 
+    /// Seconds in a Julian year.
+    let secondsPerYear = 365.25 * 86400.0
+
+    /// A diffusion coefficient in units of c²/Ω converted to cm²/s, for Ω [1/s].
+    let diffusionCm2PerSecond (kzz: float) (omegaPerSecond: float) = kzz * c * c / omegaPerSecond * 1e4
+
     /// k_max [Ω/c] of a smallest wavelength λ_min = r_g/n: 2πn/√(1 − η).
     let kMaxOfLambdaMin (n: float) (eta: float) = 2.0 * Math.PI * n / sqrt (1.0 - eta)
 
@@ -44,7 +50,7 @@ module Units =
     let kMaxDefault (rho: float) (rhoMin: float) (eta: float) = kMaxOfLambdaMin (150.0 * rho / rhoMin) eta
 
 /// The slab turbulence spectrum, defined once for the theory, QLT and the field generator
-/// (paper eq. 28 with δ(k⊥)/k⊥; physics.md §2): ⟨ω_a(z) ω_b(z')⟩ = 4π δ_ab ∫₀^∞ g(k) cos(k(z−z')) dk for
+/// (paper eq. 28 with δ(k⊥)/k⊥; docs/physics.md §2): ⟨ω_a(z) ω_b(z')⟩ = 4π δ_ab ∫₀^∞ g(k) cos(k(z−z')) dk for
 /// a, b ∈ {x, y}, ω = qδB/p in units of Ω, with g(k) = A k^{−q} on [k_min, k_max] and 0 outside, k in
 /// units of Ω/c. Normalisation: 8π ∫ g dk = ⟨δB²⟩/B0² = η/(1−η).
 type Spectrum =
@@ -68,7 +74,8 @@ module Spectrum =
     let create (q: float) (kMin: float) (kMax: float) (eta: float) : Spectrum =
         if not (eta > 0.0 && eta < 1.0) then inputError $"η must lie in (0, 1), got {eta}"
         if not (kMin > 0.0 && Double.IsFinite kMin) then inputError $"k_min must be a positive number, got {kMin}"
-        if not (kMax > kMin && Double.IsFinite kMax) then inputError $"k_max must exceed k_min = {kMin:G4}, got {kMax}"
+        if not (kMax > kMin && Double.IsFinite kMax) then
+            inputError $"k_max must exceed k_min = 2π/L_max = {kMin:G4} Ω/c, got k_max = {kMax:G6} Ω/c: lower ρ or raise k_max (k_min grows with ρ)"
         // q → 2 pushes K_zz's quadrature nodes μ = t^{1/(2−q)} below the smallest double (q = 1.99 gives NaN)
         if not (q > 0.0 && q <= 1.95) then inputError $"the spectral index q must lie in (0, 1.95], got {q} (q = 5/3 is Kolmogorov, 3/2 Kraichnan)"
         let a = eta / (1.0 - eta) / (8.0 * Math.PI * powerIntegral q kMin kMax)
@@ -91,16 +98,53 @@ module Spectrum =
     /// The same shape with every g multiplied by f (C_ℓ/C_1 at fixed ΩΔT must not change).
     let scaled (f: float) (s: Spectrum) = { s with A = f * s.A }
 
-/// The paper's study (Sec. 2.1.2), the default of every command: B_rms = 4 µG, L_c = 30 pc, η = 0.5 and a
-/// Kolmogorov slab spectrum q = 5/3.
+/// The local mean field of the paper's Sec. 3.3: δB averaged over |z| < L_avg/2 around the observer, and the
+/// angle α between B0 + that average and B0.
 [<RequireQualifiedAccess>]
-module StudyDefaults =
-    let bRmsMicroGauss = 4.0
-    let lcParsec = 30.0
-    let eta = 0.5
-    let q = 5.0 / 3.0
+module LocalField =
 
-/// Quasi-linear theory of pitch-angle scattering in slab turbulence (physics.md §3).
+    /// L_avg = L_c/30: the paper's choice ("sufficiently smaller than the correlation length"; it reports the
+    /// results insensitive to it). Lengths in any one unit.
+    let averagingLength (lc: float) = lc / 30.0
+
+    /// Variance of one component of ω averaged over a length L [units of Ω²]: 4π ∫ g(k) sinc²(kL/2) dk. Gauss–
+    /// Legendre on logarithmic panels while kL/2 ≤ 50; above, sinc² by its mean 2/(kL)² in closed form (the
+    /// neglected oscillation is a relative 1/(kL) of a tail below 1e-3 of the total).
+    let averagedVariance (s: Spectrum) (length: float) =
+        if not (length > 0.0 && Double.IsFinite length) then inputError $"the averaging length must be positive, got {length}"
+        let kSwitch = min s.KMax (max s.KMin (100.0 / length))
+        let x, w = GaussLegendre.rule 16
+        let panels = max 1 (int (ceil (20.0 * log10 (kSwitch / s.KMin))))
+        let mutable sum = 0.0
+        for p in 0 .. panels - 1 do
+            let a = s.KMin * (kSwitch / s.KMin) ** (float p / float panels)
+            let b = s.KMin * (kSwitch / s.KMin) ** (float (p + 1) / float panels)
+            let h = 0.5 * (b - a)
+            for i in 0 .. x.Length - 1 do
+                let k = a + h * (x.[i] + 1.0)
+                let y = 0.5 * k * length
+                let sinc = if abs y < 1e-8 then 1.0 else sin y / y
+                sum <- sum + h * w.[i] * Spectrum.g s k * sinc * sinc
+        // ∫_{kSwitch}^{kmax} A k^{−q}·2/(kL)² dk
+        let tail =
+            if s.KMax > kSwitch then
+                2.0 * s.A / (length * length) * (kSwitch ** (-s.Q - 1.0) - s.KMax ** (-s.Q - 1.0)) / (s.Q + 1.0)
+            else 0.0
+        4.0 * Math.PI * (sum + tail)
+
+    /// ⟨cos α⟩ for the Gaussian averaged field: with b̄_x, b̄_y independent of variance σ² (averagedVariance, in
+    /// units of B0²), X = b̄_x² + b̄_y² is exponential with mean m = 2σ² and cos α = (1 + X)^{−1/2}, so
+    /// ⟨cos α⟩ = √(π/m) e^{1/m} erfc(1/√m). At η = 0.5 without averaging (m = 1) it is 0.7578.
+    let meanCosAlpha (s: Spectrum) (length: float) =
+        let m = 2.0 * averagedVariance s length
+        let x = 1.0 / sqrt m
+        // e^{x²} erfc(x): directly while it is accurate, else its asymptotic series (relative error < 1e-10 for x > 6)
+        let erfcx =
+            if x < 6.0 then exp (x * x) * MathNet.Numerics.SpecialFunctions.Erfc x
+            else 1.0 / (x * sqrt Math.PI) * (1.0 - 1.0 / (2.0 * x * x) + 3.0 / (4.0 * x ** 4.0) - 15.0 / (8.0 * x ** 6.0))
+        sqrt Math.PI * x * erfcx
+
+/// Quasi-linear theory of pitch-angle scattering in slab turbulence (docs/physics.md §3).
 [<RequireQualifiedAccess>]
 module Qlt =
 
@@ -126,14 +170,14 @@ module Qlt =
     /// K_zz for a pure power law in closed form: 1/(4π²A(2−q)(4−q)), = 9/(28π²A) for q = 5/3.
     let kzzClosedForm (s: Spectrum) = 1.0 / (4.0 * Math.PI * Math.PI * s.A * (2.0 - s.Q) * (4.0 - s.Q))
 
-    /// Scattering time τ_s = λ∥/c = 3K_zz [1/Ω], λ∥ [c/Ω] the same number (physics.md §3: the paper's
+    /// Scattering time τ_s = λ∥/c = 3K_zz [1/Ω], λ∥ [c/Ω] the same number (docs/physics.md §3: the paper's
     /// "K_zz/3" after eq. 20 is a slip), for any K_zz (QLT or simulated).
     let tauOfKzz (kzz: float) = 3.0 * kzz
 
     /// τ_s = 3K_zz of QLT [1/Ω].
     let scatteringTime (s: Spectrum) = tauOfKzz (kzz s)
 
-    /// Unperturbed-orbit (finite-time QLT) pitch-angle spread after time t, Ω = 1 (physics.md §3):
+    /// Unperturbed-orbit (finite-time QLT) pitch-angle spread after time t, Ω = 1 (docs/physics.md §3):
     /// ⟨Δμ²⟩(t) = (1−μ²)·4π ∫ g(k) [(1−cos(a₋t))/a₋² + (1−cos(a₊t))/a₊²] dk, a± = kμ ± 1; it tends to
     /// 2 D_μμ t. Valid in weak turbulence only. Gauss–Legendre on panels no wider than 5% in k and
     /// 0.2/(|μ|t) around the resonance.

@@ -25,7 +25,7 @@ let allClose (what: string) (cases: Case seq) =
     let cases = Seq.toArray cases
     Expect.isGreaterThan cases.Length 0 $"{what}: no cases compared"
     let ratio c =
-        if System.Double.IsNaN c.Actual then infinity
+        if System.Double.IsNaN c.Actual || System.Double.IsNaN c.Expected || System.Double.IsNaN c.Allowed then infinity
         elif c.Allowed = 0.0 then (if c.Actual = c.Expected then 0.0 else infinity)
         else abs (c.Actual - c.Expected) / c.Allowed
     let bad = cases |> Array.filter (fun c -> ratio c > 1.0) |> Array.sortByDescending ratio

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using SkyMix.Theory;
 
-namespace SkyMix.Io;
+namespace SkyMix.Runs;
 
 /// <summary>
 /// HEALPix maps as FITS files laid out as healpy's write_map does (FITS Standard 4.0; HEALPix FITS

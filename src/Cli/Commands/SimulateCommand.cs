@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.FSharp.Core;
 using SkyMix.CliArgs;
 using SkyMix.Gpu;
-using SkyMix.Io;
+using SkyMix.Runs;
 using SkyMix.Theory;
 
 namespace SkyMix.Cli.Commands;
@@ -11,13 +11,13 @@ namespace SkyMix.Cli.Commands;
 /// <c>skymix simulate</c>: backtracking through slab turbulence into a run folder (resumable), then a short
 /// summary: K_zz(T) and C_ℓ^sub/C_1^sub at the last time next to the mixing-matrix prediction for the same ρ.
 /// </summary>
-public static class Simulate
+public static class SimulateCommand
 {
     public static int Run(Parse.SimulateOptions o)
     {
         var recorded = o.From is null ? null : RunJson.Read(o.From);
-        var settings = recorded?.Settings ?? Settings(o);
-        settings.Validate();
+        var study = recorded?.Study ?? Study.Of(Settings(o));
+        var settings = study.Settings;
         var device = Accelerators.Parse(o.Device ?? recorded?.Execution.Device ?? "auto");
         var shard = new Shard(o.ShardIndex, o.ShardCount);
         var dir = o.Out ?? DefaultOut(settings);
@@ -25,10 +25,10 @@ public static class Simulate
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
         var report = new ProgressReport(shard.IsWhole ? "simulate" : $"simulate shard {shard}");
-        Ensemble? ensemble;
+        EnsembleStats? ensemble;
         try
         {
-            ensemble = Study.Run(settings, dir, device, o.Threads, shard, Program.VersionText, report.Show, cancel.Token);
+            ensemble = StudyRun.Run(study, dir, device, o.Threads, shard, Program.VersionText, report.Show, cancel.Token);
         }
         catch (OperationCanceledException)
         {
@@ -47,27 +47,26 @@ public static class Simulate
             Console.WriteLine($"shard {shard} of the study finished in {dir}: realisations {string.Join(",", mine)} of {settings.Realizations}; " +
                               "when every shard is done, combine them with skymix merge SHARD_DIRS... --out DIR");
         }
-        else Summary(settings, ensemble, dir);
+        else Summary(study, ensemble, dir);
         return 0;
     }
 
     /// <summary>runs/simulate-LABEL, LABEL the rigidity (e.g. 10PV) or ρ.</summary>
-    public static string DefaultOut(RunSettings s) =>
-        Path.Combine("runs", "simulate-" + (s.RigidityVolts is null ? $"rho{F(s.Rho, "G4")}" : Fit.Label(s).Replace(" ", "")));
+    public static string DefaultOut(StudySettings s) =>
+        Path.Combine("runs", "simulate-" + (s.RigidityVolts is null ? $"rho{F(s.Rho, "G4")}" : FitFiles.Label(s).Replace(" ", "")));
 
-    /// <summary>The run settings from the options (the study's defaults where none is given).</summary>
-    public static RunSettings Settings(Parse.SimulateOptions o)
+    /// <summary>The study settings from the options (the parser supplies the defaults).</summary>
+    public static StudySettings Settings(Parse.SimulateOptions o)
     {
         var physical = double.IsNaN(o.Rho);
         if (physical && !(o.RigidityVolts > 0)) throw new InputError($"the rigidity must be positive, got {o.RigidityVolts} V");
         if (physical && !(o.BrmsMicroGauss > 0)) throw new InputError($"--brms must be a positive field in µG, got {o.BrmsMicroGauss}");
         if (physical && !(o.LcParsec > 0)) throw new InputError($"--lc must be a positive length in pc, got {o.LcParsec}");
-        if (!(o.Eta > 0 && o.Eta < 1)) throw new InputError($"η must lie in (0, 1), got {o.Eta}");
         if (!(o.LambdaMinOverRg > 0)) throw new InputError($"--lambda-min must be positive, got {o.LambdaMinOverRg}");
         if (o.MemoryMegabytes < 1) throw new InputError($"--memory must be at least 1 MB, got {o.MemoryMegabytes}");
         var rho = physical ? Units.rho(o.RigidityVolts, o.BrmsMicroGauss, o.LcParsec) : o.Rho;
         var kmax = o.KMax ?? Units.kMaxOfLambdaMin(o.LambdaMinOverRg, o.Eta);
-        return new RunSettings
+        return new StudySettings
         {
             Rho = rho,
             RigidityVolts = physical ? o.RigidityVolts : null,
@@ -90,15 +89,15 @@ public static class Simulate
 
     static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
 
-    static void Summary(RunSettings s, Ensemble e, string dir)
+    static void Summary(Study study, EnsembleStats e, string dir)
     {
+        var s = study.Settings;
         var last = e.Times.Length - 1;
-        var spectrum = s.Spectrum();
         Console.WriteLine($"Backtracking run in {dir}: ρ = {F(s.Rho, "0.000e+00")}, η = {F(s.Eta, "G3")}, Nside {s.Nside}, " +
-                          $"{e.Count} realisations, dt = {F(s.Dt, "G3")}/Ω, k_max = {F(s.KMax, "G4")} Ω/c");
+                          $"{e.Count} realisations, dt = {F(study.Dt, "G3")}/Ω, k_max = {F(s.KMax, "G4")} Ω/c");
         Console.WriteLine();
         Console.WriteLine($"{"ΩT",9} {"K_zz(T)",10} {"± err",8} {"K_zz/QLT",9} {"C_1^sub",11} {"noise N",11}");
-        var kzzQlt = Qlt.kzz(spectrum);
+        var kzzQlt = study.KzzQlt;
         // a jackknife needs two realisations
         string Err(double v, string f) => e.Count >= 2 ? F(v, f) : "–";
         for (var t = 0; t < e.Times.Length; t++)
@@ -127,33 +126,5 @@ public static class Simulate
         for (var l = 1; l <= Math.Min(lmax, 12); l++)
             Console.WriteLine($"{l,4} {F(e.Ratio[last][l], "0.000e+00"),11} {Err(e.RatioErr[last][l], "0.0e+00"),10} " +
                               $"{(p is null ? "–" : F(p.Limit.Value.ClOverC1[l], "0.000e+00")),11} {(p is null ? "–" : F(p.Paper.ClOverC1[l], "0.000e+00")),12}");
-    }
-}
-
-/// <summary>Progress lines on stderr: rewritten in place on a terminal, a plain line every few seconds otherwise.</summary>
-public sealed class ProgressReport
-{
-    readonly string what;
-    readonly bool terminal = !Console.IsErrorRedirected;
-    readonly System.Diagnostics.Stopwatch sinceLast = System.Diagnostics.Stopwatch.StartNew();
-    bool shown;
-
-    public ProgressReport(string what) => this.what = what;
-
-    public void Show(Progress p)
-    {
-        if (sinceLast.Elapsed.TotalSeconds < (terminal ? 0.5 : 5.0)) return;
-        sinceLast.Restart();
-        var eta = p.Eta.TotalHours >= 1 ? p.Eta.ToString(@"h\:mm\:ss") : p.Eta.ToString(@"m\:ss");
-        var line = $"{what}: realisation {p.Realization}/{p.Realizations}, {100 * p.Fraction:F0}% done, " +
-                   $"{p.StepsPerSecond.ToString("0.00e+00", CultureInfo.InvariantCulture)} particle-steps/s, ETA {eta}";
-        if (terminal) Console.Error.Write($"\r{line,-90}");
-        else Console.Error.WriteLine(line);
-        shown = true;
-    }
-
-    public void Done()
-    {
-        if (terminal && shown) Console.Error.WriteLine();
     }
 }

@@ -1,11 +1,11 @@
 using SkyMix.CliArgs;
-using SkyMix.Io;
+using SkyMix.Runs;
 using SkyMix.Theory;
 
 namespace SkyMix.Cli.Commands;
 
 /// <summary><c>skymix cl MAP</c>: C_ℓ of a HEALPix RING map as healpy's anafast.</summary>
-public static class Cl
+public static class ClCommand
 {
     public static int Run(Parse.ClOptions o)
     {
@@ -13,11 +13,7 @@ public static class Cl
         var map = Fits.Looks(o.Map) ? Fits.Read(o.Map) : MapCsv.Read(o.Map);
         var nside = Healpix.nsideOfNpix(map.Length)!.Value;
         var cl = Api.angularSpectrum(map, o.Lmax ?? 3 * nside - 1, o.Iter);
-        Files.WriteText(o.Out, w =>
-        {
-            w.WriteLine("l,cl");
-            for (var l = 0; l < cl.Length; l++) w.WriteLine($"{l},{Csv.Num(cl[l])}");
-        });
+        Csv.WriteSpectrum(o.Out, cl);
         return 0;
     }
 }

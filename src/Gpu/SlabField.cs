@@ -11,7 +11,7 @@ public sealed record GridBand(double KLo, double KHi, int N, double Spacing)
 
 /// <summary>
 /// A realisation of Gaussian slab turbulence δB(z)/B0 = (bx, by, 0) on nested periodic 1-D grids
-/// (Giacinti et al. 2012; physics.md §5), with the spectrum g(k) of SkyMix.Theory.Spectrum.
+/// (Giacinti et al. 2012; docs/physics.md §7), with the spectrum g(k) of SkyMix.Theory.Spectrum.
 ///
 /// Grid i carries k ∈ [K_i, K_{i+1}), K_i = k_min (k_max/k_min)^{i/G}; its period is 8 × its longest
 /// wavelength and its spacing ≤ 1/10 of its shortest (N = the next power of two). Mode n of a grid,
@@ -134,7 +134,7 @@ public sealed class SlabField
     }
 
     /// <summary>
-    /// The local mean field B_i/B0 = ẑ + ⟨δB⟩/B0 averaged over |z| &lt; length/2 (physics.md §5: length
+    /// The local mean field B_i/B0 = ẑ + ⟨δB⟩/B0 averaged over |z| &lt; length/2 (docs/physics.md §7: length
     /// L_avg = L_c/30) and cos α_i = B_i,z/|B_i|, the cosine of its angle to B0.
     /// </summary>
     public (double Bx, double By, double Bz, double CosAlpha) LocalMeanField(double length)

@@ -1,6 +1,6 @@
 using SkyMix.Theory;
 
-namespace SkyMix.Io;
+namespace SkyMix.Runs;
 
 /// <summary>
 /// Output files are written to a temporary name in the target folder and renamed at the end, so a reader

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using SkyMix.Gpu;
 using SkyMix.Theory;
 
-namespace SkyMix.Io;
+namespace SkyMix.Runs;
 
 /// <summary>
 /// The folder a `skymix simulate` run writes (README "File formats"):
@@ -98,8 +97,8 @@ public static class RunFolder
 
     static string N(double v) => Csv.Num(double.IsFinite(v) ? v : throw new InvalidOperationException($"non-finite result {v}; nothing written"));
 
-    /// <summary>Writes one finished realisation (atomically, as a whole folder).</summary>
-    public static void WriteRealization(string dir, RealizationResult r, bool maps) =>
+    /// <summary>Writes one finished realisation (atomically, as a whole folder), with its maps unless null.</summary>
+    public static void WriteRealization(string dir, Realization r, double[][]? maps) =>
         Atomically(dir, r.Index, tmp =>
         {
             Files.WriteText(Path.Combine(tmp, "cl.csv"), w =>
@@ -115,7 +114,7 @@ public static class RunFolder
                 for (var t = 0; t < r.Times.Length; t++)
                 {
                     var d = r.Displacement2[t];
-                    w.WriteLine($"{N(r.Times[t])},{N(d[2])},{N(d[2] / (2 * r.Times[t]))},{N(d[0])},{N(d[1])}");
+                    w.WriteLine($"{N(r.Times[t])},{N(d[2])},{N(Diffusion.kzz(d[2], r.Times[t]))},{N(d[0])},{N(d[1])}");
                 }
             });
             Files.WriteText(Path.Combine(tmp, "dipole.csv"), w =>
@@ -133,11 +132,11 @@ public static class RunFolder
                 j.Numbers("times", r.Times);
                 j.WriteEndObject();
             });
-            if (maps && r.Maps is not null)
-                for (var t = 0; t < r.Maps.Length; t++) Fits.Write(Path.Combine(tmp, MapFile(t)), r.Maps[t]);
+            if (maps is not null)
+                for (var t = 0; t < maps.Length; t++) Fits.Write(Path.Combine(tmp, MapFile(t)), maps[t]);
         });
 
-    static IEnumerable<string> DipoleRows(RealizationResult r)
+    static IEnumerable<string> DipoleRows(Realization r)
     {
         for (var t = 0; t < r.Times.Length; t++)
         {
@@ -148,16 +147,17 @@ public static class RunFolder
     }
 
     /// <summary>
-    /// Reads a finished realisation of the study s back (all but the maps); files that disagree with each
-    /// other or with s are an <see cref="InputError"/> saying which realisation is damaged.
+    /// Reads a finished realisation of a study back (all but the maps); files that disagree with each other or
+    /// with the study are an <see cref="InputError"/> saying which realisation is damaged.
     /// </summary>
-    public static RealizationResult ReadRealization(string dir, int index, RunSettings s)
+    public static Realization ReadRealization(string dir, int index, Study study)
     {
+        var s = study.Settings;
         var folder = RealizationDir(dir, index);
         var damaged = $"{folder} is damaged (delete the folder and rerun: the run resumes and recomputes it)";
-        var cl = Table.Read(Path.Combine(folder, "cl.csv"), "T", "l", "cl_num", "noise", "cl_sub", "noise_eq7");
-        var diff = Table.Read(Path.Combine(folder, "diffusion.csv"), "T", "dz2", "kzz", "dx2", "dy2");
-        var dip = Table.Read(Path.Combine(folder, "dipole.csv"), "realization", "T", "phix", "phiy", "phiz", "c1", "cos_alpha");
+        var cl = CsvTable.Read(Path.Combine(folder, "cl.csv"), "T", "l", "cl_num", "noise", "cl_sub", "noise_eq7");
+        var diff = CsvTable.Read(Path.Combine(folder, "diffusion.csv"), "T", "dz2", "kzz", "dx2", "dy2");
+        var dip = CsvTable.Read(Path.Combine(folder, "dipole.csv"), "realization", "T", "phix", "phiy", "phiz", "c1", "cos_alpha");
         var nt = s.Times.Length;
         var nl = 3 * s.Nside;
         if (diff.Rows != nt || dip.Rows != nt || cl.Rows != nt * nl)
@@ -171,23 +171,18 @@ public static class RunFolder
             root.GetProperty("local_mean_field_B_over_B0").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
             root.GetProperty("cos_alpha").GetDouble()));
         if (localField.Length != 3) throw new InputError($"{damaged}: the local mean field has {localField.Length} components");
-        return new RealizationResult
-        {
-            Index = index,
-            Seed = seed,
-            Times = times,
-            Cl = Enumerable.Range(0, nt).Select(t => clNum[(t * nl)..((t + 1) * nl)]).ToArray(),
-            Noise = Enumerable.Range(0, nt).Select(t => noise[t * nl]).ToArray(),
-            NoiseEq7 = Enumerable.Range(0, nt).Select(t => noise7[t * nl]).ToArray(),
-            Phi = Enumerable.Range(0, nt).Select(t => new[] { dip.Column("phix")[t], dip.Column("phiy")[t], dip.Column("phiz")[t] }).ToArray(),
-            Displacement2 = Enumerable.Range(0, nt).Select(t => new[] { diff.Column("dx2")[t], diff.Column("dy2")[t], diff.Column("dz2")[t] }).ToArray(),
-            LocalField = localField,
-            CosAlpha = cosAlpha,
-        };
+        return new Realization(
+            index, seed, times,
+            Enumerable.Range(0, nt).Select(t => clNum[(t * nl)..((t + 1) * nl)]).ToArray(),
+            Enumerable.Range(0, nt).Select(t => noise[t * nl]).ToArray(),
+            Enumerable.Range(0, nt).Select(t => noise7[t * nl]).ToArray(),
+            Enumerable.Range(0, nt).Select(t => new[] { dip.Column("phix")[t], dip.Column("phiy")[t], dip.Column("phiz")[t] }).ToArray(),
+            Enumerable.Range(0, nt).Select(t => new[] { diff.Column("dx2")[t], diff.Column("dy2")[t], diff.Column("dz2")[t] }).ToArray(),
+            localField, cosAlpha);
     }
 
     /// <summary>Writes the ensemble files cl.csv, diffusion.csv and dipole.csv from the finished realisations.</summary>
-    public static void WriteEnsemble(string dir, Ensemble e, IReadOnlyList<RealizationResult> rs)
+    public static void WriteEnsemble(string dir, EnsembleStats e, IReadOnlyList<Realization> rs)
     {
         // a jackknife needs two realisations: with one, the error fields are left empty (missing, not zero)
         string Err(double v) => e.Count >= 2 ? N(v) : "";
@@ -211,43 +206,5 @@ public static class RunFolder
             foreach (var r in rs.OrderBy(r => r.Index))
                 foreach (var line in DipoleRows(r)) w.WriteLine(line);
         });
-    }
-}
-
-/// <summary>A small CSV table with named numeric columns (the run-folder reader).</summary>
-public sealed class Table
-{
-    readonly Dictionary<string, double[]> columns;
-    public int Rows { get; }
-
-    Table(Dictionary<string, double[]> columns, int rows)
-    {
-        this.columns = columns;
-        Rows = rows;
-    }
-
-    public double[] Column(string name) => columns[name];
-
-    /// <summary>Reads a CSV file whose header holds at least the given columns; errors name file and line.</summary>
-    public static Table Read(string file, params string[] required)
-    {
-        if (!File.Exists(file)) throw new InputError($"{file}: no such file");
-        string[] lines;
-        try { lines = File.ReadAllLines(file); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputError($"{file}: cannot read ({e.Message})"); }
-        if (lines.Length == 0) throw new InputError($"{file}: empty file");
-        var header = lines[0].Split(',');
-        if (header.Distinct().Count() != header.Length) throw new InputError($"{file}:1: a column name appears twice (header: {lines[0]})");
-        foreach (var r in required)
-            if (!header.Contains(r)) throw new InputError($"{file}:1: no column '{r}' (header: {lines[0]})");
-        var data = header.ToDictionary(h => h, _ => new List<double>());
-        for (var i = 1; i < lines.Length; i++)
-        {
-            if (lines[i].Length == 0) continue;
-            var f = lines[i].Split(',');
-            if (f.Length != header.Length) throw new InputError($"{file}:{i + 1}: expected {header.Length} fields, found {f.Length}");
-            for (var c = 0; c < f.Length; c++) data[header[c]].Add(Csv.Finite(f[c], file, i + 1, header[c]));
-        }
-        return new Table(data.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), data[header[0]].Count);
     }
 }

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using SkyMix.Gpu;
 using SkyMix.Theory;
 
-namespace SkyMix.Io;
+namespace SkyMix.Runs;
 
 /// <summary>
 /// run.json, the record of a run folder (README "File formats"): program, version and git commit, the
@@ -15,7 +14,7 @@ namespace SkyMix.Io;
 public static class RunJson
 {
     /// <summary>The settings as the JSON object stored under "settings" in run.json.</summary>
-    static void WriteSettings(Utf8JsonWriter w, RunSettings s)
+    static void WriteSettings(Utf8JsonWriter w, StudySettings s)
     {
         w.WriteStartObject("settings");
         w.Number("rho", s.Rho);
@@ -38,11 +37,11 @@ public static class RunJson
     }
 
     /// <summary>Reads the "settings" object of a run.json back (JSON errors propagate; see <see cref="Read"/>).</summary>
-    static RunSettings ReadSettings(JsonElement e)
+    static StudySettings ReadSettings(JsonElement e)
     {
         double D(string n) => e.GetProperty(n).GetDouble();
         double[] A(string n) => e.GetProperty(n).EnumerateArray().Select(x => x.GetDouble()).ToArray();
-        return new RunSettings
+        return new StudySettings
         {
             Rho = D("rho"),
             RigidityVolts = e.GetProperty("rigidity_V").ValueKind == JsonValueKind.Null ? null : D("rigidity_V"),
@@ -63,12 +62,12 @@ public static class RunJson
         };
     }
 
-    /// <summary>Reads a run.json file; any problem is an <see cref="InputError"/> naming the file.</summary>
+    /// <summary>Reads a run.json file; any problem is an <see cref="InputError"/> naming the file. The settings
+    /// are validated as a study (never against this machine: a folder made elsewhere stays readable).</summary>
     public static RunRecord Read(string file) =>
         Json.Read(file, "a SkyMix run.json", root =>
         {
-            var s = ReadSettings(root.GetProperty("settings"));
-            s.Validate();
+            var s = Study.Of(ReadSettings(root.GetProperty("settings")));
             var x = root.GetProperty("execution");
             var shard = new Shard(x.GetProperty("shard_index").GetInt32(), x.GetProperty("shard_count").GetInt32());
             if (shard.Count < 1 || shard.Index < 0 || shard.Index >= shard.Count)
@@ -93,7 +92,7 @@ public static class RunJson
     }
 
     /// <summary>The settings in a canonical text form: equal strings, equal studies.</summary>
-    static string Canonical(RunSettings s)
+    static string Canonical(StudySettings s)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -106,7 +105,7 @@ public static class RunJson
     }
 
     /// <summary>The first setting in which two studies differ, as "name: a ≠ b" (null when equal).</summary>
-    public static string? Difference(RunSettings a, RunSettings b)
+    public static string? Difference(StudySettings a, StudySettings b)
     {
         using var da = JsonDocument.Parse(Canonical(a));
         using var db = JsonDocument.Parse(Canonical(b));
@@ -119,11 +118,12 @@ public static class RunJson
     }
 
     /// <summary>Writes DIR/run.json (atomically).</summary>
-    public static void Write(string dir, RunSettings s, string version, Execution x) =>
+    public static void Write(string dir, Study study, string version, Execution x) =>
         Json.Write(Path.Combine(dir, "run.json"), w =>
         {
-            var spectrum = s.Spectrum();
-            var kzz = Qlt.kzz(spectrum);
+            var s = study.Settings;
+            var spectrum = study.Spectrum;
+            var kzz = study.KzzQlt;
             w.WriteStartObject();
             w.WriteString("program", "skymix simulate");
             w.WriteString("version", version);
@@ -141,12 +141,12 @@ public static class RunJson
             w.Number("A", spectrum.A);
             w.Number("K_zz_QLT", kzz);
             w.Number("Omega_tau_s_QLT", Qlt.tauOfKzz(kzz));
-            w.Number("L_c_over_c_Omega", s.LcTheory);
-            w.Number("dt_Omega", s.Dt);
-            w.Numbers("times", s.StepCounts().Select(c => c * s.Dt));
+            w.Number("L_c_over_c_Omega", study.LcTheory);
+            w.Number("dt_Omega", study.Dt);
+            w.Numbers("times", study.TimesReached);
             w.WriteEndObject();
             w.WriteStartArray("grids");
-            foreach (var b in SlabField.Layout(spectrum, s.MemoryBytes))
+            foreach (var b in study.Layout)
             {
                 w.WriteStartObject();
                 w.Number("k_lo", b.KLo);
@@ -158,10 +158,10 @@ public static class RunJson
             }
             w.WriteEndArray();
             w.WriteString("field_interpolation", "cubic Catmull-Rom, float32 table");
-            w.WriteString("noise_estimator", "self-consistent plateau (physics.md 5); noise_eq7 column: eq. 7 with the measured <(dr.g)^2>");
+            w.WriteString("noise_estimator", "self-consistent plateau (docs/physics.md 7); noise_eq7 column: eq. 7 with the measured <(dr.g)^2>");
             w.WriteString("map", "f/fbar - 1 = (r(t0)-r_obs).g + 3 K_zz(QLT) g_z u_z for a unit gradient g; pixels = momentum direction p");
             w.WriteStartArray("realization_seeds");
-            for (var i = 0; i < s.Realizations; i++) w.WriteStringValue(Rng.Derive(s.Seed, (ulong)i).ToString(CultureInfo.InvariantCulture));
+            for (var i = 0; i < s.Realizations; i++) w.WriteStringValue(study.SeedOf(i).ToString(CultureInfo.InvariantCulture));
             w.WriteEndArray();
             w.WriteStartObject("execution");
             w.WriteString("device", x.Device);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using SkyMix.Theory;
 
-namespace SkyMix.Io;
+namespace SkyMix.Runs;
 
 /// <summary>
 /// Plain CSV as pandas/numpy read it: a header row, comma separator, invariant culture, doubles in
@@ -21,4 +21,12 @@ public static class Csv
             throw new InputError($"{file}:{line}: column {column} is {field}; only finite numbers are allowed");
         return v;
     }
+
+    /// <summary>The angular power spectrum of `skymix cl`: columns l,cl, ℓ = 0 … ℓmax; to stdout when path is null.</summary>
+    public static void WriteSpectrum(string? path, double[] cl) =>
+        Files.WriteText(path, w =>
+        {
+            w.WriteLine("l,cl");
+            for (var l = 0; l < cl.Length; l++) w.WriteLine($"{l},{Num(cl[l])}");
+        });
 }

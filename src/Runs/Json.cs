@@ -1,7 +1,7 @@
 using System.Text.Json;
 using SkyMix.Theory;
 
-namespace SkyMix.Io;
+namespace SkyMix.Runs;
 
 /// <summary>JSON output (indented UTF-8) with every number checked: a NaN or ∞ is a bug, never written.</summary>
 public static class Json

@@ -1,6 +1,6 @@
 using SkyMix.Theory;
 
-namespace SkyMix.Io;
+namespace SkyMix.Runs;
 
 /// <summary>
 /// HEALPix maps as CSV: header <c>ipix,f</c>, one row per pixel in RING order (ipix = 0 … 12·Nside² − 1),

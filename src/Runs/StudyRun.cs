@@ -1,15 +1,15 @@
 using System.Diagnostics;
-using SkyMix.Io;
+using SkyMix.Gpu;
 using SkyMix.Theory;
 
-namespace SkyMix.Gpu;
+namespace SkyMix.Runs;
 
 /// <summary>Progress of a study, for the command line to report.</summary>
-public readonly record struct Progress(int Realization, int Realizations, double Fraction, double StepsPerSecond, TimeSpan Eta);
+public readonly record struct Progress(int Realization, int Realizations, double Fraction, double StepsPerSecond, TimeSpan Remaining);
 
 /// <summary>
 /// The realisations r ≡ Index (mod Count) of a study: one of Count independent parts that separate processes
-/// (e.g. the tasks of a Slurm job array) run into folders of their own, combined by <see cref="Study.Merge"/>.
+/// (e.g. the tasks of a Slurm job array) run into folders of their own, combined by <see cref="StudyRun.Merge"/>.
 /// </summary>
 public readonly record struct Shard(int Index, int Count)
 {
@@ -24,7 +24,7 @@ public sealed record Execution(string Device, int Threads, Shard Shard, IReadOnl
                                int Finished, double Seconds, double StepsPerSecond);
 
 /// <summary>What a run.json holds: the study's settings and how it was run.</summary>
-public sealed record RunRecord(RunSettings Settings, Execution Execution);
+public sealed record RunRecord(Study Study, Execution Execution);
 
 /// <summary>
 /// A whole study (or one shard of it) in a run folder: realisations one after the other, each saved as soon
@@ -32,31 +32,27 @@ public sealed record RunRecord(RunSettings Settings, Execution Execution);
 /// each, and a rerun of the same settings on the same folder resuming where it stopped. Settings that differ
 /// from the folder's run.json are refused; one process at a time may write a folder.
 /// </summary>
-public static class Study
+public static class StudyRun
 {
     /// <summary>
     /// Runs (or resumes) the study, or one shard of it, in dir. The callback sees progress every ~2e7
     /// particle-steps; cancel stops between chunks and discards the realisation in flight. Returns the
     /// ensemble, or null for a shard (its folder holds realisations only; <see cref="Merge"/> combines them).
     /// </summary>
-    public static Ensemble? Run(RunSettings s, string dir, DeviceKind device, int threads, Shard shard, string version,
-                                Action<Progress>? progress = null, CancellationToken cancel = default)
+    public static EnsembleStats? Run(Study study, string dir, DeviceKind device, int threads, Shard shard, string version,
+                                     Action<Progress>? progress = null, CancellationToken cancel = default)
     {
-        s.Validate();
+        var s = study.Settings;
         if (shard.Count > s.Realizations)
             throw new InputError($"--shard {shard}: {s.Realizations} realisations cannot be split into {shard.Count} shards; use at most {s.Realizations}");
-        var bands = SlabField.Layout(s.Spectrum(), s.MemoryBytes); // refuses a memory budget too small, before any file
-        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        if (SlabField.Bytes(bands) > available / 2)
-            throw new InputError($"the turbulent field needs {SlabField.Bytes(bands) / 1048576.0:F0} MB, more than half of this machine's " +
-                                 $"{available / 1048576.0:F0} MB; lower --memory (it allows fewer, larger grids) or --kmax");
+        study.CheckMachine();
         using var pusher = Accelerators.Create(device, threads);   // and a device that is not there
         RunFolder.Create(dir);
         using var lease = RunFolder.Lock(dir);
         if (File.Exists(Path.Combine(dir, "run.json")))
         {
             var old = RunJson.Open(dir);
-            if (RunJson.Difference(old.Settings, s) is string d)
+            if (RunJson.Difference(old.Study.Settings, s) is string d)
                 throw new InputError($"{dir} holds a run with other settings ({d}); use another --out or the same settings to resume");
             if (old.Execution.Shard != shard)
                 throw new InputError(old.Execution.Shard.IsWhole
@@ -67,40 +63,39 @@ public static class Study
         var threadCount = threads > 0 ? threads : Environment.ProcessorCount;
         var owned = Enumerable.Range(0, s.Realizations).Where(shard.Owns).ToList();
         var finished = RunFolder.Finished(dir).Where(i => i < s.Realizations && shard.Owns(i)).ToHashSet();
-        var results = shard.IsWhole ? finished.Order().Select(i => RunFolder.ReadRealization(dir, i, s)).ToList() : new List<RealizationResult>();
-        var perRealization = (long)Healpix.npix(s.Nside) * s.StepCounts()[^1];
+        var results = shard.IsWhole ? finished.Order().Select(i => RunFolder.ReadRealization(dir, i, study)).ToList() : new List<Realization>();
+        var perRealization = (long)study.Pixels * study.StepCounts[^1];
         var todo = owned.Where(i => !finished.Contains(i)).ToList();
         var clock = Stopwatch.StartNew();
         long stepsDone = 0;
         Execution Now() => new(pusher.Device, threadCount, shard, Array.Empty<string>(), finished.Count,
                                clock.Elapsed.TotalSeconds, stepsDone / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
-        RunJson.Write(dir, s, version, Now());
+        RunJson.Write(dir, study, version, Now());
         foreach (var (r, k) in todo.Select((r, k) => (r, k)))
         {
-            var result = Backtrack.Realization(s, bands, pusher, r, done =>
+            var run = Backtrack.Realization(study, pusher, r, done =>
             {
                 var total = stepsDone + done;
                 var rate = total / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
                 var fraction = (double)total / (perRealization * todo.Count);
-                var eta = TimeSpan.FromSeconds((perRealization * todo.Count - total) / Math.Max(1.0, rate));
-                progress?.Invoke(new Progress(k + 1, todo.Count, fraction, rate, eta));
+                var remaining = TimeSpan.FromSeconds((perRealization * todo.Count - total) / Math.Max(1.0, rate));
+                progress?.Invoke(new Progress(k + 1, todo.Count, fraction, rate, remaining));
             }, cancel);
             stepsDone += perRealization;
-            RunFolder.WriteRealization(dir, result, s.Maps);
+            RunFolder.WriteRealization(dir, run.Summary, s.Maps ? run.Maps : null);
             finished.Add(r);
             if (!shard.IsWhole) continue;
-            result.Maps = null;
-            results.Add(result);
+            results.Add(run.Summary);
             results.Sort((a, b) => a.Index.CompareTo(b.Index));
-            RunFolder.WriteEnsemble(dir, Ensemble.Of(results), results);
+            RunFolder.WriteEnsemble(dir, Ensemble.ofRealizations(results.ToArray()), results);
         }
-        Ensemble? ensemble = null;
+        EnsembleStats? ensemble = null;
         if (shard.IsWhole)
         {
-            ensemble = Ensemble.Of(results);
+            ensemble = Ensemble.ofRealizations(results.ToArray());
             RunFolder.WriteEnsemble(dir, ensemble, results);
         }
-        RunJson.Write(dir, s, version, Now());
+        RunJson.Write(dir, study, version, Now());
         return ensemble;
     }
 
@@ -109,15 +104,16 @@ public static class Study
     /// they hold the same settings and seeds, that no realisation appears twice and none is missing, copies
     /// the realisation folders and writes the ensemble files — identical to those of an unsharded run.
     /// </summary>
-    public static Ensemble Merge(IReadOnlyList<string> parts, string dir, string version)
+    public static EnsembleStats Merge(IReadOnlyList<string> parts, string dir, string version)
     {
         if (parts.Count == 0) throw new InputError("merge needs at least one run folder");
         if (parts.GroupBy(p => Path.GetFullPath(p).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new InputError($"{twice.First()} is given twice; name each shard once");
         var records = parts.Select(RunJson.Open).ToList();
-        var s = records[0].Settings;
+        var study = records[0].Study;
+        var s = study.Settings;
         for (var i = 1; i < parts.Count; i++)
-            if (RunJson.Difference(s, records[i].Settings) is string d)
+            if (RunJson.Difference(s, records[i].Study.Settings) is string d)
                 throw new InputError($"{parts[i]} belongs to another study than {parts[0]} ({d}); merge only shards of one study");
         var full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
         foreach (var p in parts)
@@ -142,21 +138,21 @@ public static class Study
                                  $"of {s.Realizations} {(missing.Count > 1 ? "are" : "is")} missing from the folders given{hint}");
         }
         // every realisation is read (and so checked) before anything is written
-        var results = Enumerable.Range(0, s.Realizations).Select(i => RunFolder.ReadRealization(owner[i], i, s)).ToList();
+        var results = Enumerable.Range(0, s.Realizations).Select(i => RunFolder.ReadRealization(owner[i], i, study)).ToList();
         foreach (var r in results)
-            if (r.Seed != Rng.Derive(s.Seed, (ulong)r.Index))
-                throw new InputError($"{RunFolder.RealizationDir(owner[r.Index], r.Index)} has seed {r.Seed}, not {Rng.Derive(s.Seed, (ulong)r.Index)} of this study; it belongs to another study");
+            if (r.Seed != study.SeedOf(r.Index))
+                throw new InputError($"{RunFolder.RealizationDir(owner[r.Index], r.Index)} has seed {r.Seed}, not {study.SeedOf(r.Index)} of this study; it belongs to another study");
         RunFolder.Create(dir);
         using var lease = RunFolder.Lock(dir);
-        if (File.Exists(Path.Combine(dir, "run.json")) && RunJson.Difference(RunJson.Open(dir).Settings, s) is string diff)
+        if (File.Exists(Path.Combine(dir, "run.json")) && RunJson.Difference(RunJson.Open(dir).Study.Settings, s) is string diff)
             throw new InputError($"--out {dir} holds a run with other settings ({diff}); give a new folder");
         RunFolder.CleanInterrupted(dir);
         foreach (var (i, p) in owner.OrderBy(kv => kv.Key)) RunFolder.CopyRealization(p, dir, i);
-        var ensemble = Ensemble.Of(results);
+        var ensemble = Ensemble.ofRealizations(results.ToArray());
         RunFolder.WriteEnsemble(dir, ensemble, results);
         var xs = records.Select(r => r.Execution).ToList();
         var seconds = xs.Sum(x => x.Seconds);
-        RunJson.Write(dir, s, version, new Execution(
+        RunJson.Write(dir, study, version, new Execution(
             string.Join("; ", xs.Select(x => x.Device).Distinct()), xs.Max(x => x.Threads), Shard.Whole,
             parts.Select(Path.GetFullPath).ToArray(), s.Realizations, seconds,
             xs.Sum(x => x.StepsPerSecond * x.Seconds) / Math.Max(seconds, 1e-9)));

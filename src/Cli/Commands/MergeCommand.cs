@@ -1,14 +1,14 @@
 using SkyMix.CliArgs;
-using SkyMix.Gpu;
+using SkyMix.Runs;
 
 namespace SkyMix.Cli.Commands;
 
-/// <summary><c>skymix merge</c>: the shards of one study combined into one run folder (see <see cref="Study.Merge"/>).</summary>
-public static class Merge
+/// <summary><c>skymix merge</c>: the shards of one study combined into one run folder (see <see cref="StudyRun.Merge"/>).</summary>
+public static class MergeCommand
 {
     public static int Run(Parse.MergeOptions o)
     {
-        var ensemble = Study.Merge(o.Runs, o.Out, Program.VersionText);
+        var ensemble = StudyRun.Merge(o.Runs, o.Out, Program.VersionText);
         Console.WriteLine($"merged {ensemble.Count} realisations from {o.Runs.Length} folder{(o.Runs.Length > 1 ? "s" : "")} into {o.Out} " +
                           "(realisations copied; cl.csv, diffusion.csv, dipole.csv and run.json written)");
         return 0;

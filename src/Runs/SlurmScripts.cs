@@ -1,49 +1,45 @@
 using System.Globalization;
-using SkyMix.CliArgs;
-using SkyMix.Gpu;
-using SkyMix.Io;
 using SkyMix.Theory;
 
-namespace SkyMix.Cli.Commands;
+namespace SkyMix.Runs;
 
 /// <summary>
-/// <c>skymix slurm</c>: writes, under OUT/slurm, a job-array script whose task i runs
-/// <c>skymix simulate ... --shard i/N --out OUT/shards/i</c>, a merge script that combines the shards into OUT,
-/// submit.sh (the array, then the merge as a job that depends on every task's success) and run-local.sh
-/// (the same tasks as background processes, for a machine without Slurm). Nothing is submitted.
+/// A study split into a Slurm job array: Shards tasks (task i runs the realisations ≡ i mod Shards) into
+/// StudyDir/shards/i, then the merge into StudyDir. Launcher is how skymix is started on the nodes,
+/// SimulateArgs the simulate options of every task, SbatchLines the #SBATCH lines both jobs share.
 /// </summary>
-public static class Slurm
+public sealed record SlurmJob(int Shards, string StudyDir, string Name, int Realizations, string[] Launcher, string[] SimulateArgs,
+                              bool PassThreads, string[] SbatchLines, string Version);
+
+/// <summary>The scripts of `skymix slurm` in STUDY/slurm: simulate.sbatch (the array), merge.sbatch, submit.sh
+/// (the array, then the merge with afterok) and run-local.sh (the same without Slurm); logs/ for their output.</summary>
+public static class SlurmScripts
 {
-    public static int Run(Parse.SlurmOptions o)
+    /// <summary>Writes the four scripts (executable); an <see cref="InputError"/> when the folder cannot be made.</summary>
+    public static void Write(SlurmJob job)
     {
-        var settings = o.Simulate.From is null ? Simulate.Settings(o.Simulate) : RunJson.Read(o.Simulate.From).Settings;
-        settings.Validate();
-        if (o.Shards > settings.Realizations)
-            throw new InputError($"--shards {o.Shards}: the study has {settings.Realizations} realisations; use at most {settings.Realizations} shards");
-        var study = Path.GetFullPath(o.Out);
-        if (File.Exists(study)) throw new InputError($"--out {o.Out} is a file; give a folder");
-        var scripts = Path.Combine(study, "slurm");
+        var scripts = Path.Combine(job.StudyDir, "slurm");
         try { Directory.CreateDirectory(Path.Combine(scripts, "logs")); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         { throw new InputError($"cannot create {scripts} ({e.Message}); give a writable --out"); }
-
-        var n = o.Shards;
-        var name = $"skymix-{Simulate.DefaultOut(settings).Split("simulate-")[^1]}";
-        var skymix = "skymix=(" + string.Join(" ", Launcher().Select(Sh)) + ")\n" +
+        var n = job.Shards;
+        var study = job.StudyDir;
+        var name = job.Name;
+        var skymix = "skymix=(" + string.Join(" ", job.Launcher.Select(Sh)) + ")\n" +
                      "if [ -n \"${SKYMIX:-}\" ]; then read -ra skymix <<< \"$SKYMIX\"; fi   # another launcher on the nodes\n";
         var shardDirs = Enumerable.Range(0, n).Select(i => Path.Combine(study, "shards", i.ToString(CultureInfo.InvariantCulture))).ToList();
-        var threads = o.Simulate.Threads > 0 ? "" : " --threads \"${SLURM_CPUS_PER_TASK:-0}\"";
-        var common = Header(o).ToList();
+        var threads = job.PassThreads ? " --threads \"${SLURM_CPUS_PER_TASK:-0}\"" : "";
+        var common = job.SbatchLines;
 
         Write(Path.Combine(scripts, "simulate.sbatch"),
             $"#!/bin/bash\n" +
-            $"# SkyMix study {name}: {settings.Realizations} realisations in {n} shards (written by skymix slurm, {Program.VersionText}).\n" +
+            $"# SkyMix study {name}: {job.Realizations} realisations in {n} shards (written by skymix slurm, {job.Version}).\n" +
             $"# Task i runs the realisations ≡ i (mod {n}) into {Path.Combine(study, "shards", "i")}; a killed task resumes when resubmitted.\n" +
             $"#SBATCH --job-name={name}\n#SBATCH --array=0-{n - 1}\n#SBATCH --output={Path.Combine(scripts, "logs", "simulate-%A_%a.log")}\n" +
             string.Concat(common.Select(l => l + "\n")) +
             $"set -euo pipefail\n{skymix}" +
             $"i=\"${{SLURM_ARRAY_TASK_ID:?run this script with sbatch --array or set SLURM_ARRAY_TASK_ID}}\"\n" +
-            $"exec \"${{skymix[@]}}\" simulate {string.Join(" ", Absolute(o.SimulateArgs).Select(Sh))} --shard \"$i/{n}\" --out {Sh(Path.Combine(study, "shards"))}/\"$i\"{threads}\n");
+            $"exec \"${{skymix[@]}}\" simulate {string.Join(" ", job.SimulateArgs.Select(Sh))} --shard \"$i/{n}\" --out {Sh(Path.Combine(study, "shards"))}/\"$i\"{threads}\n");
         Write(Path.Combine(scripts, "merge.sbatch"),
             $"#!/bin/bash\n# Combines the {n} shards of {name} into {study} (skymix merge checks that none is missing).\n" +
             $"#SBATCH --job-name={name}-merge\n#SBATCH --output={Path.Combine(scripts, "logs", "merge-%j.log")}\n" +
@@ -65,39 +61,7 @@ public static class Slurm
             "status=0\nfor p in \"${pids[@]}\"; do wait \"$p\" || status=1; done\n" +
             "if [ $status -ne 0 ]; then echo \"a task failed; see $here/logs (rerun this script to resume)\" >&2; exit 1; fi\n" +
             "bash \"$here/merge.sbatch\"\n");
-
-        Console.WriteLine($"wrote {scripts}/simulate.sbatch (job array of {n} tasks), merge.sbatch, submit.sh and run-local.sh");
-        Console.WriteLine($"submit:        {Path.Combine(scripts, "submit.sh")}            (sbatch options may follow, e.g. --wait)");
-        Console.WriteLine($"without Slurm: {Path.Combine(scripts, "run-local.sh")}");
-        Console.WriteLine($"the merged run will be {study}; then: skymix fit {study}");
-        return 0;
     }
-
-    /// <summary>The #SBATCH lines both jobs share.</summary>
-    static IEnumerable<string> Header(Parse.SlurmOptions o)
-    {
-        yield return "#SBATCH --ntasks=1";
-        if (o.CpusPerTask > 0) yield return $"#SBATCH --cpus-per-task={o.CpusPerTask}";
-        if (o.GpusPerTask > 0) yield return $"#SBATCH --gpus-per-task={o.GpusPerTask}";
-        if (o.Partition is not null) yield return $"#SBATCH --partition={o.Partition}";
-        if (o.Time is not null) yield return $"#SBATCH --time={o.Time}";
-        if (o.Account is not null) yield return $"#SBATCH --account={o.Account}";
-        foreach (var extra in o.Sbatch) yield return $"#SBATCH {extra}";
-    }
-
-    /// <summary>How this skymix was started: the ./skymix wrapper (SKYMIX_LAUNCHER), a published binary, or dotnet skymix.dll.</summary>
-    static string[] Launcher()
-    {
-        if (Environment.GetEnvironmentVariable("SKYMIX_LAUNCHER") is { Length: > 0 } wrapper) return new[] { wrapper };
-        var process = Environment.ProcessPath ?? "dotnet";
-        return Path.GetFileNameWithoutExtension(process) == "dotnet"
-            ? new[] { process, typeof(Program).Assembly.Location }
-            : new[] { process };
-    }
-
-    /// <summary>The simulate options with a --from file made absolute (the tasks may start elsewhere).</summary>
-    static IEnumerable<string> Absolute(string[] args) =>
-        args.Select((a, i) => i > 0 && args[i - 1] == "--from" ? Path.GetFullPath(a) : a);
 
     /// <summary>A word quoted for bash.</summary>
     static string Sh(string word) => "'" + word.Replace("'", "'\"'\"'") + "'";

@@ -1,0 +1,72 @@
+using System.Globalization;
+using SkyMix.CliArgs;
+using SkyMix.Runs;
+using SkyMix.Theory;
+
+namespace SkyMix.Cli.Commands;
+
+/// <summary>
+/// <c>skymix fit RUN_DIR...</c>: ΩΔT per rigidity against the mixing equation, the law ΩΔT = a(Ωτ_s)^{1/3}
+/// across rigidities, and the dipole analysis; a table, fit.csv, fit.json and fig6_law.png.
+/// </summary>
+public static class FitCommand
+{
+    public static int Run(Parse.FitOptions o)
+    {
+        foreach (var d in o.Runs)
+            if (!Directory.Exists(d)) throw new InputError(File.Exists(d) ? $"{d} is a file, not a run folder" : $"{d}: no such run folder");
+        if (o.Runs.GroupBy(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InputError($"{twice.First()} is given twice; name each run folder once");
+        var request = Request(o.Lmax, o.LFit, o.Time);
+        // every folder is checked before --out is made and the first (long) fit starts
+        foreach (var dir in o.Runs) Fitting.Fittable(dir, request);
+        Files.CheckFolder(o.Out, "--out");
+        var fits = FitAll(o.Runs, request);
+        var law = Fitting.Law(fits);
+        Print(fits, law);
+        FitFiles.Write(o.Out, fits, law, Program.VersionText);
+        if (fits.Count >= 2) Plots.Law(Path.Combine(o.Out, "fig6_law.png"), fits, law);
+        return 0;
+    }
+
+    /// <summary>The fit request of the options; --lmax N is the paper's truncation (null: the ℓ_max → ∞ limit).</summary>
+    public static FitRun.Request Request(int? lmax, int lfit, double time)
+    {
+        if (lmax is int n && (n < 4 || n > Api.MaxLmax)) throw new InputError($"--lmax must be auto or lie in 4 … {Api.MaxLmax}, got {n}");
+        return Fitting.Request(lmax, lfit, time);
+    }
+
+    /// <summary>Fits every run folder, ordered by ρ, reporting progress on stderr.</summary>
+    public static List<FolderFit> FitAll(IEnumerable<string> runs, FitRun.Request request)
+    {
+        var fits = new List<FolderFit>();
+        foreach (var dir in runs)
+        {
+            Console.Error.Write($"fit: {dir} ... ");
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            fits.Add(Fitting.Fit(dir, request));
+            Console.Error.WriteLine($"{sw.Elapsed.TotalSeconds:F1} s");
+        }
+        fits.Sort((a, b) => a.Study.Settings.Rho.CompareTo(b.Study.Settings.Rho));
+        return fits;
+    }
+
+    static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
+
+    static void Print(IReadOnlyList<FolderFit> fits, FitRun.Law? law)
+    {
+        Console.WriteLine("ΩΔT per rigidity (χ² of C_ℓ^sub/C_1^sub against the mixing equation over ℓ = 2 … ℓ_fit) and the law (eq. 51); theory: " +
+                          string.Join(", ", fits.Select(f => $"{FitFiles.Label(f.Study.Settings)} {FitFiles.Theory(f.Fit)}")) + ":");
+        Console.WriteLine();
+        foreach (var line in FitFiles.Table(fits, law)) Console.WriteLine(line);
+        Console.WriteLine();
+        Console.WriteLine("Dipoles (Sec. 3.3) in units of (L_c ∇f̄/f̄)²:");
+        Console.WriteLine();
+        foreach (var line in FitFiles.Dipoles(fits)) Console.WriteLine(line);
+        Console.WriteLine();
+        Console.WriteLine("How ΩΔT moves (variants):");
+        foreach (var f in fits)
+            Console.WriteLine($"  {FitFiles.Label(f.Study.Settings)}: " + string.Join("; ", f.Fit.Variants.Select(v =>
+                $"{v.What}{(v.What == "time" ? $" {F(v.Time, "G4")}" : "")}: {F(v.Fit.OmegaDT, "F2")} (χ²/dof {F(v.Fit.ReducedChiSquare, "F2")})")));
+    }
+}

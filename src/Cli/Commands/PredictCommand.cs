@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.FSharp.Core;
+using SkyMix.CliArgs;
+using SkyMix.Runs;
+using SkyMix.Theory;
+
+namespace SkyMix.Cli.Commands;
+
+/// <summary>
+/// <c>skymix predict</c>: the steady-state angular power spectrum of the mixing equation for one or more
+/// rigidities (paper eqs. 17–51 with the corrections of docs/physics.md), as a table, CSV, JSON and a plot.
+/// </summary>
+public static class PredictCommand
+{
+    /// <summary>One rigidity before it is computed: its rigidity [V] when given physically, and the theory input.</summary>
+    sealed record Case(double? RigidityVolts, Api.PredictInput Input);
+
+    public static int Run(Parse.PredictOptions o)
+    {
+        var inputs = Cases(o);
+        Files.CheckWritable(o.Out, "--out");
+        Files.CheckWritable(o.Out is null || o.Times == 0 ? null : TimeFile(o.Out), "--out (time series)");
+        Files.CheckWritable(o.Out is null || o.LmaxScan.Length == 0 ? null : SideFile(o.Out, "scan", ".csv"), "--out (ℓ_max scan)");
+        Files.CheckWritable(o.Plot is null || o.LmaxScan.Length == 0 ? null : SideFile(o.Plot, "scan", ".png"), "--plot (ℓ_max scan)");
+        Files.CheckWritable(o.Json, "--json");
+        Files.CheckWritable(o.Plot, "--plot");
+
+        var cases = new List<PredictedCase>();
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var c = inputs[i];
+            Console.Error.Write($"predict: rho = {Fmt(c.Input.Rho, "G4")} ({i + 1}/{inputs.Count}) ... ");
+            var sw = Stopwatch.StartNew();
+            var result = Api.predictWith(FuncConvert.FromAction<int>(l => Console.Error.Write($"ℓ_max {l} ... ")), c.Input);
+            var evolution = o.Times > 0 ? Api.evolve(result, o.Times) : null;
+            Api.ScanRow[]? scan = null;
+            if (o.LmaxScan.Length > 0)
+            {
+                Console.Error.Write($"scan ℓ_max = {string.Join(",", o.LmaxScan)} ... ");
+                scan = Api.scan(c.Input, o.LmaxScan);
+            }
+            cases.Add(new PredictedCase(c.RigidityVolts, c.Input, result, sw.Elapsed.TotalSeconds, evolution, scan));
+            Console.Error.WriteLine($"{sw.Elapsed.TotalSeconds:F2} s");
+        }
+
+        PrintTable(cases, o);
+        if (o.Debug) PrintSumRule(cases);
+        if (o.Times > 0) PrintEvolution(cases);
+        if (o.LmaxScan.Length > 0) PrintScan(cases);
+        if (o.Out is not null) PredictFiles.WriteCsv(o.Out, cases, o.Lmax is null);
+        if (o.Out is not null && o.Times > 0) PredictFiles.WriteTimeCsv(TimeFile(o.Out), cases);
+        if (o.Out is not null && o.LmaxScan.Length > 0) PredictFiles.WriteScanCsv(SideFile(o.Out, "scan", ".csv"), cases);
+        if (o.Plot is not null && o.LmaxScan.Length > 0) Plots.LmaxScan(SideFile(o.Plot, "scan", ".png"), cases.Select(c => (Label(c), c.Scan!)).ToList());
+        if (o.Json is not null)
+            PredictFiles.WriteJson(o.Json, new PredictContext(o.BrmsMicroGauss, o.LcParsec, o.OmegaDT is not null, o.LawA, Program.VersionText), cases);
+        if (o.Plot is not null)
+            Plots.Spectra(o.Plot, cases.Select(c => (Label(c), c.Result.MainClOverC1, (FSharpOption<double>?)c.Result.Index)).ToList(), cases[0].Result.MainClOverC1.Length - 1);
+        return 0;
+    }
+
+    /// <summary>The theory inputs of every rigidity, all validated before anything is computed.</summary>
+    static List<Case> Cases(Parse.PredictOptions o)
+    {
+        var physical = o.Rho.Length == 0;
+        if (physical)
+        {
+            if (!(o.BrmsMicroGauss > 0 && double.IsFinite(o.BrmsMicroGauss)))
+                throw new InputError($"--brms must be a positive field in µG, got {o.BrmsMicroGauss}");
+            if (!(o.LcParsec > 0 && double.IsFinite(o.LcParsec)))
+                throw new InputError($"--lc must be a positive length in pc, got {o.LcParsec}");
+            foreach (var r in o.RigidityVolts)
+                if (!(r > 0)) throw new InputError($"rigidities must be positive, got {r} V");
+        }
+        if (o.Times < 0) throw new InputError($"--times must be ≥ 0 steps, got {o.Times}");
+        var rhos = physical
+            ? o.RigidityVolts.Select(r => Units.rho(r, o.BrmsMicroGauss, o.LcParsec)).ToArray()
+            : o.Rho;
+        foreach (var rho in rhos)
+            if (!(rho > 0 && double.IsFinite(rho))) throw new InputError($"ρ must be positive, got {rho}");
+        var rhoMin = rhos.Min();
+        var cases = new List<Case>();
+        for (var i = 0; i < rhos.Length; i++)
+        {
+            var input = new Api.PredictInput(
+                rhos[i], o.Eta, o.Q,
+                o.KMax ?? Units.kMaxDefault(rhos[i], rhoMin, o.Eta),
+                Truncation(o),
+                o.OmegaDT is double dt ? FSharpOption<double>.Some(dt) : FSharpOption<double>.None,
+                o.LawA, Accuracy.Default);
+            Api.validate(input);
+            cases.Add(new Case(physical ? o.RigidityVolts[i] : null, input));
+        }
+        return cases;
+    }
+
+
+    /// <summary>The truncation asked for: the paper's at --lmax N, else the converged limit.</summary>
+    static Api.Truncation Truncation(Parse.PredictOptions o) =>
+        o.Lmax is int n
+            ? Api.Truncation.NewPaper(n)
+            : Api.Truncation.NewConverged(Api.ConvergenceGoal.Default.WithLout(o.Lout).WithTol(o.Tol));
+
+    static string TimeFile(string csv) => SideFile(csv, "time", ".csv");
+
+    /// <summary>FILE.csv → FILE.what.ext beside it.</summary>
+    static string SideFile(string file, string what, string ext) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, Path.GetFileNameWithoutExtension(file) + "." + what + ext);
+
+    static string Fmt(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+
+    static string Sci(double v) => v.ToString("0.000e+00", CultureInfo.InvariantCulture);
+
+
+    static string Label(PredictedCase c) =>
+        c.RigidityVolts is double r ? $"{FitFiles.Rigidity(r)} (rho = {Fmt(c.Input.Rho, "G3")})" : $"rho = {Fmt(c.Input.Rho, "G3")}";
+
+    static void PrintTable(List<PredictedCase> cases, Parse.PredictOptions o)
+    {
+        var auto = o.Lmax is null;
+        var first = cases[0].Result!;
+        Console.WriteLine($"Steady-state C_ℓ of the mixing equation (eq. 20), " +
+                          (auto ? $"ℓ_max → ∞ (zero-flux boundary; C_ℓ/C_1 for ℓ ≤ {o.Lout} converged to {Fmt(o.Tol, "G2")})"
+                                : $"the paper's truncation at ℓ_max = {o.Lmax} (absorbing boundary)") +
+                          $": η = {Fmt(o.Eta, "G3")}, q = {Fmt(o.Q, "G4")}, ΩΔT {(o.OmegaDT is null ? $"= {Fmt(o.LawA, "G3")}·(Ωτ_s)^(1/3)" : "given")}" +
+                          (cases[0].RigidityVolts is null ? "" : $", B_rms = {Fmt(o.BrmsMicroGauss, "G3")} µG, L_c = {Fmt(o.LcParsec, "G3")} pc"));
+        Console.WriteLine();
+        var top = first.MainClOverC1.Length - 1;
+        var indexHeader = top >= 6 ? $"index ℓ=5–{Math.Min(30, top)}" : "index";
+        var extra = auto ? $" {"ℓ_max",6} {"rel. err",9}" : "";
+        Console.WriteLine($"{"rigidity",-10} {"ρ = r_g/L_c",12} {"Ωτ_s",9} {"ΩΔT",8} {"C_2/C_1",11} {"C_10/C_1",11} {indexHeader,13}{extra} {"τ_s [yr]",10} {"time [s]",9}");
+        foreach (var c in cases)
+        {
+            var p = c.Result;
+            var r = p.MainClOverC1;
+            var index = p.Index is { } ix ? Fmt(ix.Value, "F3") : "–";
+            var c10 = r.Length > 10 ? Sci(r[10]) : "–";
+            var tau = c.RigidityVolts is double rv0 ? Fmt(p.OmegaTauS / Units.omegaPerSecond(Units.gyroradiusPc(rv0, o.BrmsMicroGauss), p.Input.Eta) / Units.secondsPerYear, "G4") : "–";
+            var limitCols = "";
+            if (p.Limit is { } lim)
+            {
+                var l = lim.Value;
+                var err = l.Converged ? Fmt(Enumerable.Range(2, l.ClOverC1.Length - 2).Max(k => l.Err[k] / Math.Abs(l.ClOverC1[k])), "0.0e+00") : "not conv.";
+                limitCols = $" {p.Lmax,6} {err,9}";
+            }
+            Console.WriteLine($"{(c.RigidityVolts is double rv ? FitFiles.Rigidity(rv) : "–"),-10} {Sci(p.Input.Rho),12} {Fmt(p.OmegaTauS, "F2"),9} " +
+                              $"{Fmt(p.OmegaDT, "F3"),8} {Sci(r[2]),11} {c10,11} {index,13}{limitCols} {tau,10} {Fmt(c.Seconds, "F2"),9}");
+        }
+        Console.WriteLine();
+        static string Percent(FSharpOption<double>? v, string format) => v is { } x ? Fmt(100 * x.Value, format) + "%" : "–";
+        if (auto)
+        {
+            var unconverged = cases.Where(c => !c.Result.Limit!.Value.Converged).ToList();
+            if (unconverged.Count > 0)
+                Console.WriteLine($"NOT CONVERGED within ℓ_max ≤ {Api.ConvergenceGoal.Default.LmaxLimit}: {string.Join(", ", unconverged.Select(c => $"ρ = {Sci(c.Input.Rho)} (ℓ = {string.Join(",", c.Result.Limit!.Value.Unconverged.Take(5))}{(c.Result.Limit.Value.Unconverged.Length > 5 ? ", …" : "")})"))}; " +
+                                  "their rows show the values at the last ℓ_max, not a limit.");
+            var pl = first.Paper.Lmax;
+            Console.WriteLine($"The paper's truncation (ℓ_max = {pl}, absorbing boundary) for comparison: C_2/C_1 = {string.Join(", ", cases.Select(c => Sci(c.Result.Paper.ClOverC1[2])))}, " +
+                              $"index {string.Join(", ", cases.Select(c => c.Result.Paper.Index is { } ix ? Fmt(ix.Value, "F3") : "–"))}; " +
+                              $"it loses {string.Join(", ", cases.Select(c => Fmt(100 * c.Result.Paper.Budget.Escaped / c.Result.Paper.Budget.Injected, "F0") + "%"))} of the injected power through ℓ_max " +
+                              "and grows without visible end as ℓ_max rises (README, \"Convergence in ℓ_max\").");
+        }
+        var paper = first.Paper;
+        var half = Math.Max(2, paper.Lmax / 2);
+        Console.WriteLine(paper.Lmax > half
+            ? $"Truncation check{(auto ? " (paper's truncation)" : "")}: C_ℓ/C_1 at ℓ ≤ {Math.Min(30, half)} changes by up to {string.Join(", ", cases.Select(c => Percent(c.Result.Paper.TruncationChange, "F1")))} " +
+              $"between ℓ_max = {half} and {paper.Lmax}."
+            : "Truncation check: needs ℓ_max ≥ 3 (it compares ℓ_max with ℓ_max/2).");
+        Console.WriteLine(paper.Lmax >= 16
+            ? $"Extension check (paper, Sec. 2.2.3): the ℓ_max = {half} spectrum continued by its tail's power law differs from the " +
+              $"ℓ_max = {paper.Lmax} one by up to {string.Join(", ", cases.Select(c => Percent(c.Result.Paper.ExtensionChange, "F0")))} above ℓ = {half}."
+            : "Extension check (paper, Sec. 2.2.3): needs ℓ_max ≥ 16 (the ℓ_max/2 spectrum must have a tail from ℓ = 8 on to continue).");
+    }
+
+    static void PrintSumRule(List<PredictedCase> cases)
+    {
+        Console.WriteLine($"Sum rule Σ_ℓ≤ℓmax (2ℓ+1)(2M1a+M1c)_ℓℓ0 / Σ|…| at the paper's ℓ_max = {cases[0].Result!.Paper.Lmax} (nonzero = power leaving through ℓ > ℓ_max):");
+        foreach (var c in cases)
+        {
+            var r = c.Result.Paper.SumRuleResidual;
+            Console.WriteLine($"  ρ = {Sci(c.Input.Rho)}: ℓ0 = 1: {Sci(r[0])}, ℓ0 = {r.Length}: {Sci(r[^1])}, max |…| = {Sci(r.Max(Math.Abs))}");
+        }
+    }
+
+    static void PrintEvolution(List<PredictedCase> cases)
+    {
+        Console.WriteLine("Time dependence from a dipole-only start, C_ℓ(t) in units of S/Ω (see README: eq. 19 integrated as dC/dt = G C + S e₁):");
+        foreach (var c in cases)
+        {
+            var ev = c.Evolution!;
+            Console.WriteLine($"  ρ = {Sci(c.Input.Rho)}:   {"ΩT",8} {"C_1",11} {"C_2",11} {"C_10",11}");
+            var stride = Math.Max(1, ev.Length / 10);
+            for (var n = 0; n < ev.Length; n += stride)
+                Console.WriteLine($"  {"",16} {Fmt(n * c.Result.OmegaDT, "F1"),8} {Sci(ev[n][1]),11} {Sci(ev[n][2]),11} {(ev[n].Length > 10 ? Sci(ev[n][10]) : "–"),11}");
+        }
+    }
+
+    /// <summary>One row per ρ and ℓ = 1 … ℓ_max of the last spectrum computed; with --lmax auto the converged
+    /// C_ℓ/C_1 and its error follow for ℓ ≤ ℓ_out (empty above, and empty where it did not converge).</summary>
+    static void PrintScan(List<PredictedCase> cases)
+    {
+        foreach (var c in cases)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"How C_ℓ/C_1 moves with ℓ_max, {Label(c)}, ΩΔT = {Fmt(c.Result.OmegaDT, "F3")} (slope: d ln(C_ℓ/C_1)/d ln ℓ_max from the previous ℓ_max; escaped: share of the injected power lost through ℓ_max):");
+            Console.WriteLine($"{"ℓ_max",6} | {"absorbing: C_2/C_1",18} {"C_10/C_1",10} {"C_30/C_1",10} {"slope ℓ=2",9} {"slope ℓ=30",10} {"escaped",8} | {"zero flux: C_2/C_1",18} {"C_10/C_1",10} {"C_30/C_1",10}");
+            var rows = c.Scan!;
+            Api.ScanRow? previous = null;
+            foreach (var a in rows.Where(r => r.Boundary.IsAbsorbing))
+            {
+                var z = rows.First(r => r.Boundary.IsZeroFlux && r.Lmax == a.Lmax);
+                string At(double[] v, int l) => l < v.Length ? Sci(v[l]) : "–";
+                string Slope(int l) => previous is { } p && l <= p.Lmax
+                    ? Fmt(Math.Log(a.ClOverC1[l] / p.ClOverC1[l]) / Math.Log((double)a.Lmax / p.Lmax), "F3") : "–";
+                Console.WriteLine($"{a.Lmax,6} | {At(a.ClOverC1, 2),18} {At(a.ClOverC1, 10),10} {At(a.ClOverC1, 30),10} {Slope(2),9} {Slope(30),10} {Fmt(100 * a.EscapedShare, "F1") + "%",8} | " +
+                                  $"{At(z.ClOverC1, 2),18} {At(z.ClOverC1, 10),10} {At(z.ClOverC1, 30),10}");
+                previous = a;
+            }
+        }
+    }
+}

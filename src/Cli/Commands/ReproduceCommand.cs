@@ -1,0 +1,97 @@
+using System.Globalization;
+using SkyMix.CliArgs;
+using SkyMix.Gpu;
+using SkyMix.Runs;
+using SkyMix.Theory;
+
+namespace SkyMix.Cli.Commands;
+
+/// <summary>
+/// <c>skymix reproduce</c>: the paper's study end to end — a simulation per rigidity (resumable), the fits,
+/// and DIR/report.md with the tables and Figs. 2–7.
+/// </summary>
+public static class ReproduceCommand
+{
+    static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
+
+    public static int Run(Parse.ReproduceOptions o)
+    {
+        var preset = o.Full ? Defaults.Reproduce.full : Defaults.Reproduce.quick;
+        var rigidities = o.RigidityVolts.Length > 0 ? o.RigidityVolts : Defaults.Study.rigiditiesVolts;
+        var nside = o.Nside > 0 ? o.Nside : preset.Nside;
+        var realizations = o.Realizations > 0 ? o.Realizations : preset.Realizations;
+        var device = Accelerators.Parse(o.Device);
+        if (rigidities.Length < 2) throw new InputError("reproduce needs at least two rigidities (the law is fitted across them)");
+        if (realizations < 2) throw new InputError($"--realizations {realizations}: the fits need at least 2 realisations per rigidity (jackknife errors)");
+        var request = FitCommand.Request(o.Lmax, 0, 0);
+        var eta = Defaults.Study.eta;
+        var rhoMin = rigidities.Min(r => Units.rho(r, Defaults.Study.bRmsMicroGauss, Defaults.Study.lcParsec));
+        var studies = rigidities.OrderBy(r => r).Select(r =>
+        {
+            var rho = Units.rho(r, Defaults.Study.bRmsMicroGauss, Defaults.Study.lcParsec);
+            var kmax = preset.LambdaMinOverRg is { } n ? Units.kMaxOfLambdaMin(n.Value, eta) : Units.kMaxDefault(rho, rhoMin, eta);
+            var tauQlt = Qlt.scatteringTime(SpectrumModule.create(Defaults.Study.q, Units.kMin(rho, eta), kmax, eta));
+            var tmax = Math.Max(Defaults.Reproduce.minLastTime, Defaults.Reproduce.lastTimeOverTauQlt * tauQlt);
+            var study = Study.Of(StudySettings.WithDefaults(rho, r, eta, kmax, Parse.times($"log:1:{F(tmax, "R")}:{preset.TimesCount}")) with
+            {
+                Nside = nside, Realizations = realizations, Seed = o.Seed,
+            });
+            return (Label: FitFiles.Label(study.Settings).Replace(" ", ""), Study: study);
+        }).ToList();
+        Files.CheckFolder(o.Out, "--out");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var (label, study) in studies)
+        {
+            var report = new ProgressReport($"reproduce {label}");
+            StudyRun.Run(study, Path.Combine(o.Out, "runs", label), device, 0, Shard.Whole, Program.VersionText, report.Show);
+            report.Done();
+        }
+        var simSeconds = clock.Elapsed.TotalSeconds;
+        var fits = FitCommand.FitAll(studies.Select(x => Path.Combine(o.Out, "runs", x.Label)), request);
+        var law = Fitting.Law(fits);
+        FitFiles.Write(o.Out, fits, law, Program.VersionText);
+        Figures(o.Out, studies, fits, law);
+        Report.Write(o.Out, preset, o.Lmax, studies.Select(x => x.Study).ToList(), fits, law, simSeconds, clock.Elapsed.TotalSeconds, Program.VersionText);
+        foreach (var line in FitFiles.Table(fits, law)) Console.WriteLine(line);
+        Console.WriteLine();
+        Console.WriteLine($"report: {Path.Combine(o.Out, "report.md")} ({clock.Elapsed.TotalMinutes:F1} min)");
+        return 0;
+    }
+
+    /// <summary>The run closest to ρ = 9e-3 (the paper's Fig. 4) and to ρ = 9e-4 (Figs. 2–3).</summary>
+    static (string Label, Study Study) Closest(IReadOnlyList<(string Label, Study Study)> runs, double rho) =>
+        runs.OrderBy(r => Math.Abs(Math.Log(r.Study.Settings.Rho / rho))).First();
+
+    static void Figures(string dir, IReadOnlyList<(string Label, Study Study)> runs, IReadOnlyList<FolderFit> fits, FitRun.Law? law)
+    {
+        // Figs. 2 and 3: maps at the time closest to ΩT = 2000 of the run closest to ρ = 8.9e-4
+        var (mapLabel, mapStudy) = Closest(runs, 8.9e-4);
+        var mapSettings = mapStudy.Settings;
+        var runDir = Path.Combine(dir, "runs", mapLabel);
+        var finished = RunFolder.Finished(runDir);
+        var times = mapStudy.TimesReached;
+        var t = Enumerable.Range(0, times.Length).OrderBy(k => Math.Abs(Math.Log(times[k] / 2000.0))).First();
+        var maps = finished.Select(i => Fits.Read(Path.Combine(RunFolder.RealizationDir(runDir, i), RunFolder.MapFile(t)))).ToList();
+        var panels = new List<(string, double[])>();
+        foreach (var (m, i) in maps.Take(4).Select((m, i) => (m, i)))
+        {
+            panels.Add(($"realisation {finished[i]}", m));
+            panels.Add(($"realisation {finished[i]}, monopole and dipole removed", Mollweide.WithoutMonopoleDipole(m)));
+        }
+        Mollweide.Grid(Path.Combine(dir, "fig2_maps.png"), panels, 2,
+                       $"Fig. 2: sky maps f/fbar - 1, {mapLabel} (rho = {F(mapSettings.Rho, "G3")}), Omega T = {F(times[t], "G4")}");
+        var mean = Enumerable.Range(0, maps[0].Length).Select(p => maps.Average(m => m[p])).ToArray();
+        Mollweide.Grid(Path.Combine(dir, "fig3_mean_map.png"),
+                       new List<(string, double[])> { ("ensemble average", mean), ("ensemble average, monopole and dipole removed", Mollweide.WithoutMonopoleDipole(mean)) },
+                       2, $"Fig. 3: mean of {maps.Count} realisations, {mapLabel}, Omega T = {F(times[t], "G4")}");
+        // Fig. 4: C_ℓ(T) of the run closest to 1 PV
+        var (clLabel, clStudy) = Closest(runs, 8.9e-3);
+        var clDir = Path.Combine(dir, "runs", clLabel);
+        var ensemble = Ensemble.ofRealizations(Fitting.Realizations(clDir, clStudy));
+        Plots.ClVersusTime(Path.Combine(dir, "fig4_cl_vs_T.png"), ensemble, new[] { 1, 2, 3, 5, 10 }.Where(l => l < ensemble.ClNum[0].Length).ToArray(),
+                           $"Fig. 4: ensemble C_l(T), {clLabel}");
+        Plots.SpectraFits(Path.Combine(dir, "fig5_spectra.png"), fits);
+        Plots.Law(Path.Combine(dir, "fig6_law.png"), fits, law);
+        Plots.Dipoles(Path.Combine(dir, "fig7_dipoles.png"), fits);
+    }
+}

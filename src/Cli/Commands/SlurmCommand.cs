@@ -1,0 +1,61 @@
+using System.Globalization;
+using SkyMix.CliArgs;
+using SkyMix.Gpu;
+using SkyMix.Runs;
+using SkyMix.Theory;
+
+namespace SkyMix.Cli.Commands;
+
+/// <summary>
+/// <c>skymix slurm</c>: writes, under OUT/slurm, a job-array script whose task i runs
+/// <c>skymix simulate ... --shard i/N --out OUT/shards/i</c>, a merge script that combines the shards into OUT,
+/// submit.sh (the array, then the merge as a job that depends on every task's success) and run-local.sh
+/// (the same tasks as background processes, for a machine without Slurm). Nothing is submitted.
+/// </summary>
+public static class SlurmCommand
+{
+    public static int Run(Parse.SlurmOptions o)
+    {
+        var settings = (o.Simulate.From is null ? Study.Of(SimulateCommand.Settings(o.Simulate)) : RunJson.Read(o.Simulate.From).Study).Settings;
+        if (o.Shards > settings.Realizations)
+            throw new InputError($"--shards {o.Shards}: the study has {settings.Realizations} realisations; use at most {settings.Realizations} shards");
+        var study = Path.GetFullPath(o.Out);
+        if (File.Exists(study)) throw new InputError($"--out {o.Out} is a file; give a folder");
+        var scripts = Path.Combine(study, "slurm");
+        SlurmScripts.Write(new SlurmJob(
+            o.Shards, study, $"skymix-{SimulateCommand.DefaultOut(settings).Split("simulate-")[^1]}", settings.Realizations, Launcher(),
+            Absolute(o.SimulateArgs).ToArray(), o.Simulate.Threads <= 0, Header(o).ToArray(), Program.VersionText));
+        Console.WriteLine($"wrote {scripts}/simulate.sbatch (job array of {o.Shards} tasks), merge.sbatch, submit.sh and run-local.sh");
+        Console.WriteLine($"submit:        {Path.Combine(scripts, "submit.sh")}            (sbatch options may follow, e.g. --wait)");
+        Console.WriteLine($"without Slurm: {Path.Combine(scripts, "run-local.sh")}");
+        Console.WriteLine($"the merged run will be {study}; then: skymix fit {study}");
+        return 0;
+    }
+
+    /// <summary>The #SBATCH lines both jobs share.</summary>
+    static IEnumerable<string> Header(Parse.SlurmOptions o)
+    {
+        yield return "#SBATCH --ntasks=1";
+        if (o.CpusPerTask > 0) yield return $"#SBATCH --cpus-per-task={o.CpusPerTask}";
+        if (o.GpusPerTask > 0) yield return $"#SBATCH --gpus-per-task={o.GpusPerTask}";
+        if (o.Partition is not null) yield return $"#SBATCH --partition={o.Partition}";
+        if (o.Time is not null) yield return $"#SBATCH --time={o.Time}";
+        if (o.Account is not null) yield return $"#SBATCH --account={o.Account}";
+        foreach (var extra in o.Sbatch) yield return $"#SBATCH {extra}";
+    }
+
+    /// <summary>How this skymix was started: the ./skymix wrapper (SKYMIX_LAUNCHER), a published binary, or dotnet skymix.dll.</summary>
+    static string[] Launcher()
+    {
+        if (Environment.GetEnvironmentVariable("SKYMIX_LAUNCHER") is { Length: > 0 } wrapper) return new[] { wrapper };
+        var process = Environment.ProcessPath ?? "dotnet";
+        return Path.GetFileNameWithoutExtension(process) == "dotnet"
+            ? new[] { process, typeof(Program).Assembly.Location }
+            : new[] { process };
+    }
+
+    /// <summary>The simulate options with a --from file made absolute (the tasks may start elsewhere).</summary>
+    static IEnumerable<string> Absolute(string[] args) =>
+        args.Select((a, i) => i > 0 && args[i - 1] == "--from" ? Path.GetFullPath(a) : a);
+
+}

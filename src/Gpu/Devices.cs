@@ -1,0 +1,65 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace SkyMix.Gpu;
+
+/// <summary>Where the particles are pushed.</summary>
+public enum DeviceKind
+{
+    /// <summary>CUDA through ILGPU when an NVIDIA GPU is present, else the CPU path.</summary>
+    Auto,
+    /// <summary>CUDA through ILGPU (fails when no GPU is present).</summary>
+    Cuda,
+    /// <summary>Parallel.For over all cores calling <see cref="Boris.Step{TField}"/> (the fast CPU path).</summary>
+    Cpu,
+    /// <summary>ILGPU's CPU accelerator: a debugging simulator of the GPU kernel (slow), used to prove the
+    /// kernel and the CPU path agree bit for bit.</summary>
+    IlgpuCpu,
+}
+
+/// <summary>Accelerator choice (CUDA via ILGPU if present, else the CPU path) and device listing.</summary>
+public static class Accelerators
+{
+    /// <summary>One line per compute device this machine offers (CUDA GPUs and the CPU path).</summary>
+    public static IReadOnlyList<string> Describe()
+    {
+        var lines = new List<string> { $"cpu: Parallel.For over {Environment.ProcessorCount} cores" };
+        using var context = Context.Create(builder => builder.Cuda());
+        foreach (var device in context.Devices)
+            if (device.AcceleratorType == AcceleratorType.Cuda)
+                lines.Add($"cuda: {device.Name}, {device.MemorySize / (1L << 20)} MiB");
+        return lines;
+    }
+
+    /// <summary>True when ILGPU sees an NVIDIA GPU.</summary>
+    public static bool HasCuda()
+    {
+        using var context = Context.Create(builder => builder.Cuda());
+        return context.Devices.Any(d => d.AcceleratorType == AcceleratorType.Cuda);
+    }
+
+    /// <summary>
+    /// The device named on the command line (auto, cuda, cpu, ilgpu-cpu), or the first word of a device as
+    /// run.json records it ("cpu (Parallel.For, 2 threads)" → cpu).
+    /// </summary>
+    public static DeviceKind Parse(string name) => name.Split(' ', 2)[0].ToLowerInvariant() switch
+    {
+        "auto" => DeviceKind.Auto,
+        "cuda" => DeviceKind.Cuda,
+        "cpu" => DeviceKind.Cpu,
+        "ilgpu-cpu" => DeviceKind.IlgpuCpu,
+        _ => throw new SkyMix.Theory.InputError($"--device {name}: use auto, cuda, cpu or ilgpu-cpu"),
+    };
+
+    /// <summary>A pusher for the requested device (threads: the CPU path's thread count, 0 = all cores);
+    /// an <see cref="SkyMix.Theory.InputError"/> if the device is absent.</summary>
+    public static IPusher Create(DeviceKind kind, int threads = 0) => kind switch
+    {
+        DeviceKind.Cpu => new CpuPusher(threads),
+        DeviceKind.IlgpuCpu => new IlgpuPusher(cuda: false),
+        DeviceKind.Cuda => HasCuda() ? new IlgpuPusher(cuda: true)
+            : throw new SkyMix.Theory.InputError("--device cuda: no NVIDIA GPU found (use --device auto or cpu)"),
+        _ => HasCuda() ? new IlgpuPusher(cuda: true) : new CpuPusher(threads),
+    };
+}

@@ -1,0 +1,101 @@
+using SkyMix.Gpu;
+using SkyMix.Theory;
+
+namespace SkyMix.Runs;
+
+/// <summary>One realisation's summary (the theory library's input) and its sky maps f/f̄ − 1 at each output
+/// time (unit gradient, RING order).</summary>
+public sealed record RealizationRun(Realization Summary, double[][] Maps);
+
+/// <summary>
+/// One realisation of a backtracking study (paper Sec. 2.1; docs/physics.md §7): particles from every HEALPix
+/// RING pixel centre, the observer at the origin, antiparticles launched with −p̂ and pushed through one field
+/// realisation up to each output time T; there the sky map of eq. 3 and its spectrum, noise, dipole and
+/// displacements.
+/// </summary>
+public static class Backtrack
+{
+    /// <summary>
+    /// The particles of one sky: the antiparticle of pixel p starts at the origin with velocity −p̂, p̂ the
+    /// pixel centre (maps are functions of the momentum direction p̂, the paper's f(p̂); the arrival
+    /// direction on the sky is −p̂).
+    /// </summary>
+    public static Particle[] Sky(int nside)
+    {
+        var n = (int)Healpix.npix(nside);
+        var ps = new Particle[n];
+        for (var p = 0; p < n; p++)
+        {
+            var (th, ph) = Healpix.pix2angRing(nside, p);
+            ps[p] = new Particle(0, 0, 0, -Math.Sin(th) * Math.Cos(ph), -Math.Sin(th) * Math.Sin(ph), -Math.Cos(th));
+        }
+        return ps;
+    }
+
+    /// <summary>The map m = f/f̄ − 1 of eq. 3 for a unit gradient ĝ (|∇f̄/f̄| = 1 in units of Ω/c; C_ℓ scales
+    /// with its square), pixel by pixel from the particles (Api.mapValue).</summary>
+    public static double[] Map(Particle[] ps, double[] g, double kzz) =>
+        ps.Select(p => Api.mapValue(p.X, p.Y, p.Z, p.Uz, g, kzz)).ToArray();
+
+    /// <summary>Particle-steps between progress reports (and chances to stop): about a second on two cores, a
+    /// fraction of one on a GPU; the particles stay on the device in between.</summary>
+    const long StepsPerReport = 100_000_000L;
+
+    /// <summary>Runs realisation r to the end; progress gets the number of particle-steps done so far.</summary>
+    public static RealizationRun Realization(Study study, IPusher pusher, int r, Action<long>? progress = null, CancellationToken cancel = default)
+    {
+        var s = study.Settings;
+        var seed = study.SeedOf(r);
+        var field = SlabField.Generate(study.Spectrum, study.Layout, seed);
+        pusher.Load(field);
+        var ps = Sky(s.Nside);
+        pusher.Upload(ps);
+        var lmax = 3 * s.Nside - 1;
+        var nt = study.StepCounts.Length;
+        var (bx, by, bz, cosAlpha) = field.LocalMeanField(LocalField.averagingLength(study.LcTheory));
+        var cl = new double[nt][];
+        var noise = new double[nt];
+        var noiseEq7 = new double[nt];
+        var phi = new double[nt][];
+        var displacement2 = new double[nt][];
+        var maps = new double[nt][];
+        var chunk = (int)Math.Max(1, StepsPerReport / ps.Length);
+        long done = 0, prev = 0;
+        for (var k = 0; k < nt; k++)
+        {
+            var todo = study.StepCounts[k] - prev;
+            while (todo > 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var n = (int)Math.Min(todo, chunk);
+                pusher.Push(study.Dt, -1.0, n);
+                todo -= n;
+                done += (long)n * ps.Length;
+                progress?.Invoke(done);
+            }
+            prev = study.StepCounts[k];
+            pusher.Download(ps);
+            var map = Map(ps, s.Gradient, study.KzzQlt);
+            var alm = SkyMix.Theory.Sky.map2alm(map, lmax, 0);
+            var c = SkyMix.Theory.Sky.cl(alm);
+            var (phx, phy, phz) = SkyMix.Theory.Sky.dipoleAbout(1.0, alm);
+            double dx2 = 0, dy2 = 0, dz2 = 0, dg2 = 0;
+            for (var i = 0; i < ps.Length; i++)
+            {
+                dx2 += ps[i].X * ps[i].X;
+                dy2 += ps[i].Y * ps[i].Y;
+                dz2 += ps[i].Z * ps[i].Z;
+                var dg = ps[i].X * s.Gradient[0] + ps[i].Y * s.Gradient[1] + ps[i].Z * s.Gradient[2];
+                dg2 += dg * dg;
+            }
+            cl[k] = c;
+            noise[k] = SkyMix.Theory.Sky.noiseSelfConsistent(map, c);
+            noiseEq7[k] = SkyMix.Theory.Sky.noiseEq7(ps.Length, dg2 / ps.Length);
+            phi[k] = new[] { phx, phy, phz };
+            displacement2[k] = new[] { dx2 / ps.Length, dy2 / ps.Length, dz2 / ps.Length };
+            maps[k] = map;
+        }
+        var summary = new Realization(r, seed, study.TimesReached, cl, noise, noiseEq7, phi, displacement2, new[] { bx, by, bz }, cosAlpha);
+        return new RealizationRun(summary, maps);
+    }
+}
