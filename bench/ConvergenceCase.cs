@@ -18,7 +18,7 @@ public static class ConvergenceCase
         var rho = Units.rho(1e15, 4, 30);
         var acc = Accuracy.Default;
         var s = SpectrumModule.create(5.0 / 3.0, Units.kMin(rho, 0.5), kmax, 0.5);
-        var dt = 4.0 * Math.Pow(3.0 * Qlt.kzz(s), 1.0 / 3.0);
+        var dt = Fit.paperLaw(Qlt.scatteringTime(s));
         var w = Mixing.w(s, acc, dt);
         var kappa = Kappa.band(s, acc, dt, 1000);
         // the band: κ_AA below 1e-18 of κ_00 counts as zero
@@ -56,7 +56,8 @@ public static class ConvergenceCase
                 if (d > 0) band[hi - 1][-d + amax] = -toLo;                  // row hi, column lo
             }
         });
-        for (var l = 1; l <= lmax; l++) band[l - 1][amax] += 8.0 * Math.PI * l * (l + 1.0) * w;
+        var m1a = Mixing.m1aDiagonal(w, lmax);
+        for (var l = 1; l <= lmax; l++) band[l - 1][amax] -= 2.0 * m1a[l];
         var rhs = new double[n];
         rhs[0] = dt;
         for (var k = 0; k < n - 1; k++)

@@ -23,9 +23,9 @@ public static class PredictCase
         return SpectrumModule.create(5.0 / 3.0, Units.kMin(rho, 0.5), Units.kMaxDefault(rho, RhoMin, 0.5), 0.5);
     }
 
-    static double Law(Spectrum s) => 4.0 * Math.Pow(3.0 * Qlt.kzz(s), 1.0 / 3.0);
+    static double Law(Spectrum s) => Fit.paperLaw(Qlt.scatteringTime(s));
 
-    static string Label(double r) => r >= 1e15 ? $"{r / 1e15:G3} PV" : $"{r / 1e12:G3} TV";
+    static string Label(double r) => Units.rigidityText(" ", r);
 
     public static void Run(string[] args)
     {

@@ -100,7 +100,7 @@ let predictTests =
             [ [ "--eta"; "1.2" ], "η must lie in (0, 1)"
               [ "--rigidity"; "0TV" ], "positive"
               [ "--rho"; "-1" ], "ρ must be positive"
-              [ "--omega-dt"; "0" ], "ΩΔT must be a positive"
+              [ "--omega-dt"; "0" ], "ΩΔT must be a number ≥"
               [ "--lmax"; "1" ], "2 … 4000"
               [ "--lmax"; "4001" ], "2 … 4000"
               [ "--lmax"; "all" ], "give auto"

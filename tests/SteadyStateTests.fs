@@ -107,8 +107,9 @@ let tests =
             let cols, rows = 400, 560 // jumps reach |Δℓ| ≲ 2 k_max ΔT = 90 here
             let w = Mixing.w s acc dt
             let m1c = Mixing.m1cBlock (Kappa.band s acc dt (rows + cols)) rows cols
+            let m1a = Mixing.m1aDiagonal w rows
             let moments l0 =
-                let p l = float (2 * l + 1) * ((if l = l0 then -8.0 * Math.PI * float l * float (l + 1) * w else 0.0) + m1c.[l, l0]) / float (2 * l0 + 1)
+                let p l = float (2 * l + 1) * ((if l = l0 then 2.0 * m1a.[l] else 0.0) + m1c.[l, l0]) / float (2 * l0 + 1)
                 let out = -(p l0)
                 let drift = Seq.sum [ for l in 0 .. rows -> float (l - l0) * p l ]
                 let var = Seq.sum [ for l in 0 .. rows -> float ((l - l0) * (l - l0)) * p l ]

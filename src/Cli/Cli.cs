@@ -14,7 +14,10 @@ public static class Program
     {
         try
         {
-            return Parse.parse(args) switch
+            var command = Parse.parse(args);
+            // simulate stops between chunks of particle-steps itself; every other command is stopped here
+            if (command is not Parse.Command.Simulate) Console.CancelKeyPress += (_, e) => Interrupted(command, e);
+            return command switch
             {
                 Parse.Command.Predict p => Commands.PredictCommand.Run(p.Item),
                 Parse.Command.Simulate s => Commands.SimulateCommand.Run(s.Item),
@@ -36,6 +39,22 @@ public static class Program
             // a failed run (e.g. a non-finite result refused before writing), never a stack trace
             return Fail($"the run failed: {e.GetType().Name}: {e.Message}", 1);
         }
+    }
+
+    /// <summary>Ctrl-C: remove what is half-written, say what was stopped, exit 130.</summary>
+    static void Interrupted(Parse.Command command, ConsoleCancelEventArgs e)
+    {
+        e.Cancel = true;
+        SkyMix.Runs.Files.RemoveTemporary();
+        var what = command switch
+        {
+            Parse.Command.Reproduce => "reproduce interrupted: finished realisations are saved; the same command resumes",
+            Parse.Command.Predict => "predict interrupted; no output file was written",
+            Parse.Command.Fit => "fit interrupted; no fit file was written",
+            _ => "interrupted; no half-written file is left",
+        };
+        Console.Error.WriteLine($"\nskymix: {what}");
+        Environment.Exit(130);
     }
 
     static int Fail(string message, int code)

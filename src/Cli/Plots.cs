@@ -4,44 +4,63 @@ using SkyMix.Theory;
 
 namespace SkyMix.Cli;
 
-/// <summary>PNG figures (ScottPlot, headless). Labels are ASCII: a bare machine may have no font with ℓ.</summary>
+/// <summary>
+/// PNG figures (ScottPlot, headless) on log–log axes. Labels use the symbols of the paper (ℓ, Ω, Δ, τ, ±, subscripts)
+/// in the first installed font that has ℓ (<see cref="Font"/>).
+/// </summary>
 public static class Plots
 {
     const int Width = 900, Height = 650;
 
-    /// <summary>Log-log C_ℓ/C_1 for each spectrum, with its power law over ℓ = 5…30 when fitted.</summary>
-    public static void Spectra(string path, IReadOnlyList<(string Label, double[] ClOverC1, Microsoft.FSharp.Core.FSharpOption<double>? Index)> spectra, int lmax)
+    /// <summary>The predicted C_ℓ/C_1 of each case, with its power law drawn over the ℓ range it was fitted on, and
+    /// the inputs (η, q, ΩΔT, ℓ_max) written on the figure.</summary>
+    public static void Spectra(string path, IReadOnlyList<PredictedCase> cases, string truncation)
     {
         var plt = new Plot();
-        var palette = new ScottPlot.Palettes.Category10();
-        for (var i = 0; i < spectra.Count; i++)
+        for (var i = 0; i < cases.Count; i++)
         {
-            var (label, ratio, index) = spectra[i];
-            var ls = Enumerable.Range(1, ratio.Length - 1).ToArray();
-            var color = palette.GetColor(i);
+            var c = cases[i];
+            var ratio = c.Result.MainClOverC1;
+            var ls = Enumerable.Range(1, ratio.Length - 1).Where(l => ratio[l] > 0).ToArray();
             var line = plt.Add.ScatterLine(ls.Select(l => Math.Log10(l)).ToArray(), ls.Select(l => Math.Log10(ratio[l])).ToArray());
-            line.LegendText = label;
-            line.Color = color;
+            line.LegendText = $"{CaseLabel(c)}, ΩΔT = {c.Result.OmegaDT:F1}";
+            line.Color = ColorOf(i);
             line.LineWidth = 2;
-            if (index is not null && ratio.Length > 6)
+            if (c.Result.Index is { } index)
             {
-                // the power law through the fit range, anchored at the geometric mean of ℓ = 5…30
-                var lo = 5; var hi = Math.Min(30, ratio.Length - 1);
-                var mx = Enumerable.Range(lo, hi - lo + 1).Average(l => Math.Log10(l));
-                var my = Enumerable.Range(lo, hi - lo + 1).Average(l => Math.Log10(ratio[l]));
-                double Fit(double x) => my + index.Value * (x - mx);
-                var fit = plt.Add.ScatterLine(new[] { Math.Log10(2), Math.Log10(lmax) }, new[] { Fit(Math.Log10(2)), Fit(Math.Log10(lmax)) });
-                fit.Color = color;
-                fit.LinePattern = LinePattern.Dashed;
-                fit.LegendText = $"  power law, index {index.Value:F2}";
+                // the power law of Prediction.Index: least squares in log–log over ℓ = 5 … min(30, top)
+                var hi = Math.Min(30, ratio.Length - 1);
+                var fit = Enumerable.Range(5, hi - 4).ToArray();
+                var mx = fit.Average(l => Math.Log10(l));
+                var my = fit.Average(l => Math.Log10(ratio[l]));
+                var x = new[] { Math.Log10(5), Math.Log10(hi) };
+                var law = plt.Add.ScatterLine(x, x.Select(v => my + index.Value * (v - mx)).ToArray());
+                law.Color = ColorOf(i);
+                law.LinePattern = LinePattern.Dashed;
+                law.LineWidth = 3;
+                law.LegendText = $"   power law ℓ^{index.Value:F2}, fitted on ℓ = 5–{hi}";
             }
         }
-        FinishLogLog(plt, path, "multipole l", "C_l / C_1", "Steady-state angular power spectrum (mixing matrix)", Alignment.UpperRight);
+        var first = cases[0].Input;
+        Note(plt, $"η = {first.Eta:G6}, q = {first.Q:G4}, {truncation}", Alignment.LowerLeft);
+        Finish(plt, path, "multipole ℓ", "Cℓ / C₁", "Steady-state spectrum of the mixing equation (eq. 20)", Alignment.UpperRight);
+    }
+
+    static string CaseLabel(PredictedCase c) =>
+        c.RigidityVolts is double r ? $"{Units.rigidityText(" ", r)} (ρ = {Number(c.Input.Rho)})" : $"ρ = {Number(c.Input.Rho)}";
+
+    /// <summary>A text box in a corner of the frame, in the figure's font on white.</summary>
+    static void Note(Plot plt, string text, Alignment corner)
+    {
+        var note = plt.Add.Annotation(text, corner);
+        if (Font is string family) note.LabelFontName = family;
+        note.LabelBackgroundColor = ScottPlot.Colors.White;
+        note.LabelFontSize = 13;
     }
 
     /// <summary>C_ℓ/C_1 at ℓ = 2, 10, 30 against ℓ_max, both boundaries (absorbing: solid, zero flux: dashed), one
     /// colour per ℓ; the first spectrum of the list (the others are in the CSV).</summary>
-    public static void LmaxScan(string path, IReadOnlyList<(string Label, SkyMix.Theory.Api.ScanRow[] Rows)> scans)
+    public static void LmaxScan(string path, IReadOnlyList<(string Label, Api.ScanRow[] Rows)> scans)
     {
         var plt = new Plot();
         var (label, rows) = scans[0];
@@ -58,10 +77,10 @@ public static class Plots
                 line.LineWidth = 2;
                 line.MarkerSize = 6;
                 line.LinePattern = zeroFlux ? LinePattern.Dashed : LinePattern.Solid;
-                line.LegendText = $"C_{l}/C_1, {(zeroFlux ? "zero-flux boundary" : "absorbing (paper)")}";
+                line.LegendText = $"C{Sub(l)}/C₁, {(zeroFlux ? "zero-flux boundary" : "absorbing (the paper's)")}";
             }
         }
-        FinishLogLog(plt, path, "truncation l_max", "C_l / C_1", $"Steady state against the truncation l_max: {label}", null);
+        Finish(plt, path, "truncation ℓmax", "Cℓ / C₁", $"Steady state against the truncation ℓmax: {label}", null);
     }
 
     /// <summary>Points with vertical error bars on log10 axes (a bar reaching ≤ 0 is drawn to the bottom).</summary>
@@ -87,7 +106,7 @@ public static class Plots
 
     static ScottPlot.Color ColorOf(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
 
-    /// <summary>Fig. 5: C_ℓ^sub/C_1^sub with jackknife errors and the fitted mixing-matrix curve, per rigidity.</summary>
+    /// <summary>Fig. 5: C_ℓ^sub/C_1^sub with jackknife errors and the fitted mixing-matrix curve, per run.</summary>
     public static void SpectraFits(string path, IReadOnlyList<FolderFit> fits)
     {
         var plt = new Plot();
@@ -97,28 +116,31 @@ public static class Plots
             var top = Math.Min(f.Fit.Observed.Ratio.Length - 1, Math.Max(f.Fit.Fit.LFit, 10));
             var ls = Enumerable.Range(2, top - 1).Select(l => (double)l).ToArray();
             ErrorPoints(plt, ls, ls.Select(l => f.Fit.Observed.Ratio[(int)l]).ToArray(), ls.Select(l => f.Fit.Observed.Err[(int)l]).ToArray(),
-                        ColorOf(i), $"{FitFiles.Label(f.Study.Settings)}, OmegaT = {f.Fit.Time:G3}");
+                        ColorOf(i), $"{FitFiles.Label(f.Study.Settings)}, ΩT = {f.Fit.Time:G3} (± jackknife)");
             var ml = Enumerable.Range(1, Math.Min(f.Fit.Model.Length - 1, 60)).ToArray();
             var line = plt.Add.ScatterLine(ml.Select(l => Math.Log10(l)).ToArray(), ml.Select(l => Math.Log10(f.Fit.Model[l])).ToArray());
             line.Color = ColorOf(i);
-            line.LegendText = $"  mixing matrix, Omega dT = {f.Fit.Fit.OmegaDT:F1}";
+            line.LegendText = f.Fit.Fit.AtEdge
+                ? $"   mixing equation at the edge ΩΔT = {f.Fit.Fit.OmegaDT:F1} (no fit)"
+                : $"   mixing equation, best ΩΔT = {f.Fit.Fit.OmegaDT:F1}, χ²/dof = {f.Fit.Fit.ReducedChiSquare:F1}";
         }
-        FinishLogLog(plt, path, "multipole l", "C_l^sub / C_1^sub", "Fig. 5: simulated spectra and fitted mixing-matrix spectra", Alignment.LowerLeft);
+        Finish(plt, path, "multipole ℓ", "Cℓ / C₁, noise-subtracted", "Fig. 5: simulated spectra and the fitted mixing-equation spectra", Alignment.LowerLeft);
     }
 
-    /// <summary>Fig. 6: ΩΔT against Ωτ_s with the fitted laws.</summary>
+    /// <summary>Fig. 6: ΩΔT against Ωτ_s with the fitted laws; with one run (or fewer than two interior fits) the
+    /// points and the paper's law alone, and a note that says so.</summary>
     public static void Law(string path, IReadOnlyList<FolderFit> fits, FitRun.Law? law)
     {
         var plt = new Plot();
         var inside = fits.Where(f => !f.Fit.Fit.AtEdge).ToList();
         var edge = fits.Where(f => f.Fit.Fit.AtEdge).ToList();
         double[] E(List<FolderFit> fs) => fs.Select(f => Math.Max(f.Fit.Fit.Sigma, f.Fit.JackknifeSigma)).ToArray();
-        ErrorPoints(plt, inside.Select(f => f.Fit.OmegaTauSQlt).ToArray(), inside.Select(f => f.Fit.Fit.OmegaDT).ToArray(), E(inside), ColorOf(0), "tau_s from QLT");
+        ErrorPoints(plt, inside.Select(f => f.Fit.OmegaTauSQlt).ToArray(), inside.Select(f => f.Fit.Fit.OmegaDT).ToArray(), E(inside), ColorOf(0), "τs from QLT");
         ErrorPoints(plt, inside.Select(f => f.Fit.OmegaTauSSim).ToArray(), inside.Select(f => f.Fit.Fit.OmegaDT).ToArray(), E(inside), ColorOf(1),
-                    "tau_s = 3 K_zz from the simulation", MarkerShape.OpenSquare);
+                    "τs = 3Kzz from the simulation", MarkerShape.OpenSquare);
         if (edge.Count > 0)
             ErrorPoints(plt, edge.Select(f => f.Fit.OmegaTauSQlt).ToArray(), edge.Select(f => f.Fit.Fit.OmegaDT).ToArray(), new double[edge.Count], ColorOf(3),
-                        "no fit: chi^2 minimum on the edge of the range", MarkerShape.Cross);
+                        "no fit: χ² minimum at the edge of the range", MarkerShape.Cross);
         var all = fits.Select(f => f.Fit.OmegaTauSQlt).Concat(fits.Select(f => f.Fit.OmegaTauSSim)).ToArray();
         var xs = new[] { Math.Log10(all.Min() / 1.5), Math.Log10(all.Max() * 1.5) };
         void Curve(double a, double b, ScottPlot.Color c, string label, LinePattern pattern)
@@ -130,15 +152,18 @@ public static class Plots
         }
         if (law is not null)
         {
-            Curve(law.Qlt.A, 1.0 / 3.0, ColorOf(0), $"a (tau_s^QLT)^(1/3), a = {law.Qlt.A:F2} +- {law.Qlt.AErr:F2}", LinePattern.Solid);
-            Curve(law.Simulated.A, 1.0 / 3.0, ColorOf(1), $"a (tau_s^sim)^(1/3), a = {law.Simulated.A:F2} +- {law.Simulated.AErr:F2}", LinePattern.Dashed);
-            Curve(law.Free.A, law.Free.Exponent, ColorOf(2), $"free exponent {law.Free.Exponent:F2} +- {law.Free.ExponentErr:F2}", LinePattern.Dotted);
+            Curve(law.Qlt.A, 1.0 / 3.0, ColorOf(0), $"a(Ωτs)^1/3 with QLT τs: a = {law.Qlt.A:F2} ± {law.Qlt.AErr:F2}", LinePattern.Solid);
+            Curve(law.Simulated.A, 1.0 / 3.0, ColorOf(1), $"a(Ωτs)^1/3 with simulated τs: a = {law.Simulated.A:F2} ± {law.Simulated.AErr:F2}", LinePattern.Dashed);
+            Curve(law.Free.A, law.Free.Exponent, ColorOf(2), $"free exponent {law.Free.Exponent:F2} ± {law.Free.ExponentErr:F2}", LinePattern.Dotted);
         }
-        Curve(4.0, 1.0 / 3.0, ScottPlot.Colors.Gray, "paper: 4 (tau_s)^(1/3)", LinePattern.DenselyDashed);
-        FinishLogLog(plt, path, "Omega tau_s", "best-fit Omega Delta T", "Fig. 6: the free parameter against the scattering time", Alignment.UpperLeft);
+        Curve(Defaults.Predict.lawA, 1.0 / 3.0, ScottPlot.Colors.Gray, $"paper: {Defaults.Predict.lawA:G3}(Ωτs)^1/3", LinePattern.DenselyDashed);
+        Note(plt, "error bars: the larger of the Δχ² = 1 interval and the jackknife error" +
+                           (law is null ? "\nno law fitted: it needs interior fits at two or more rigidities" : ""), Alignment.LowerRight);
+        Finish(plt, path, "Ωτs", "best-fit ΩΔT", "Fig. 6: the free parameter ΩΔT against the scattering time", Alignment.UpperLeft);
     }
 
-    /// <summary>Fig. 4: ⟨C_ℓ⟩^num(T) for several ℓ, the noise level, the total and the noise-subtracted power.</summary>
+    /// <summary>Fig. 4: ⟨C_ℓ⟩^num(T) for several ℓ, the noise level, the total and the noise-subtracted power; the
+    /// legend sits outside the frame.</summary>
     public static void ClVersusTime(string path, EnsembleStats e, int[] ls, string title)
     {
         var plt = new Plot();
@@ -150,36 +175,38 @@ public static class Plots
             var line = plt.Add.ScatterLine(keep.Select(t => lt[t]).ToArray(), keep.Select(t => Math.Log10(e.ClNum[t][l])).ToArray());
             line.Color = ColorOf(i);
             line.LineWidth = 2;
-            line.LegendText = $"C_{l}";
+            line.LegendText = $"C{Sub(l)}";
         }
-        var noise = plt.Add.ScatterLine(lt, e.Noise.Select(Math.Log10).ToArray());
+        var positiveNoise = Enumerable.Range(0, e.Times.Length).Where(t => e.Noise[t] > 0).ToArray();
+        var noise = plt.Add.ScatterLine(positiveNoise.Select(t => lt[t]).ToArray(), positiveNoise.Select(t => Math.Log10(e.Noise[t])).ToArray());
         noise.Color = ScottPlot.Colors.Black;
         noise.LinePattern = LinePattern.Dashed;
-        noise.LegendText = "noise N (self-consistent)";
+        noise.LegendText = "shot noise N";
         var nl = e.ClNum[0].Length;
         var total = e.Times.Select((_, t) => Enumerable.Range(0, nl).Sum(l => (2 * l + 1) * e.ClNum[t][l])).ToArray();
         var sub = e.Times.Select((_, t) => Enumerable.Range(1, nl * 2 / 3 - 1).Sum(l => (2 * l + 1) * e.ClSub[t][l])).ToArray();
         var tot = plt.Add.ScatterLine(lt, total.Select(Math.Log10).ToArray());
         tot.Color = ScottPlot.Colors.Black;
         tot.LineWidth = 2;
-        tot.LegendText = "total power sum (2l+1) C_l^num";
+        tot.LegendText = "total power Σ(2ℓ+1)Cℓ";
         var keepSub = Enumerable.Range(0, sub.Length).Where(t => sub[t] > 0).ToArray();
         var s = plt.Add.ScatterLine(keepSub.Select(t => lt[t]).ToArray(), keepSub.Select(t => Math.Log10(sub[t])).ToArray());
         s.Color = ScottPlot.Colors.Green;
         s.LinePattern = LinePattern.Dotted;
         s.LineWidth = 2;
-        s.LegendText = "noise-subtracted power, l < 2 Nside";
-        FinishLogLog(plt, path, "backtracking time Omega T", "C_l  [(c/Omega)^2 |grad f/f|^2]", title, Alignment.UpperLeft);
+        s.LegendText = "noise-subtracted power, ℓ < 2Nside";
+        Finish(plt, path, "backtracking time ΩT", "Cℓ  [(c/Ω)² |∇⟨f⟩/⟨f⟩|²]", title, null);
     }
 
-    /// <summary>Fig. 7: dipole strengths against rigidity (units (L_c ∇f̄/f̄)²).</summary>
+    /// <summary>Fig. 7: dipole strengths against rigidity (units (L_c ∇f̄/f̄)²), the axis in TV/PV.</summary>
     public static void Dipoles(string path, IReadOnlyList<FolderFit> fits)
     {
         var plt = new Plot();
-        var x = fits.Select(f => f.Study.Settings.RigidityVolts ?? f.Study.Settings.Rho).ToArray();
+        var physical = fits.All(f => f.Study.Settings.RigidityVolts is not null);
+        var x = fits.Select(f => physical ? f.Study.Settings.RigidityVolts!.Value : f.Study.Settings.Rho).ToArray();
         var u = fits.Select(f => FitFiles.DipoleUnit(f.Study)).ToArray();
-        ErrorPoints(plt, x, fits.Select((f, i) => f.Fit.C1Sub * u[i]).ToArray(), fits.Select((f, i) => f.Fit.C1SubErr * u[i]).ToArray(), ColorOf(1), "<C_1>^sub");
-        ErrorPoints(plt, x, fits.Select((f, i) => f.Fit.C1Qlt * u[i]).ToArray(), new double[fits.Count], ColorOf(2), "<C_1>^QLT = 4 pi |<Phi>|^2", MarkerShape.OpenCircle);
+        ErrorPoints(plt, x, fits.Select((f, i) => f.Fit.C1Sub * u[i]).ToArray(), fits.Select((f, i) => f.Fit.C1SubErr * u[i]).ToArray(), ColorOf(1), "⟨C₁⟩ noise-subtracted (± jackknife)");
+        ErrorPoints(plt, x, fits.Select((f, i) => f.Fit.C1Qlt * u[i]).ToArray(), new double[fits.Count], ColorOf(2), "⟨C₁⟩ of QLT = 4π|⟨Φ⟩|²", MarkerShape.OpenCircle);
         void Curve(double[] y, ScottPlot.Color c, string label, LinePattern p)
         {
             var l = plt.Add.ScatterLine(x.Select(Math.Log10).ToArray(), y.Select(Math.Log10).ToArray());
@@ -187,19 +214,21 @@ public static class Plots
             l.LinePattern = p;
             l.LegendText = label;
         }
-        Curve(fits.Select((f, i) => f.Fit.C1Mat * u[i]).ToArray(), ColorOf(0), "C_1^mat", LinePattern.Solid);
-        Curve(fits.Select((f, i) => f.Fit.C1Mat * u[i] / (f.Fit.CosAlpha * f.Fit.CosAlpha)).ToArray(), ColorOf(0), "C_1^mat / <cos alpha>^2", LinePattern.Dashed);
-        FinishLogLog(plt, path, fits[0].Study.Settings.RigidityVolts is null ? "rho" : "rigidity [V]", "C_1  [(L_c |grad f/f|)^2]", "Fig. 7: dipole strengths", Alignment.UpperLeft);
+        Curve(fits.Select((f, i) => f.Fit.C1Mat * u[i]).ToArray(), ColorOf(0), "C₁ of the mixing matrix", LinePattern.Solid);
+        Curve(fits.Select((f, i) => f.Fit.C1Mat * u[i] / (f.Fit.CosAlpha * f.Fit.CosAlpha)).ToArray(), ColorOf(0), "C₁ of the mixing matrix / ⟨cos α⟩²", LinePattern.Dashed);
+        Finish(plt, path, physical ? "rigidity" : "ρ = rg/Lc", "C₁  [(Lc |∇⟨f⟩/⟨f⟩|)²]", "Fig. 7: dipole strengths", Alignment.UpperLeft,
+               physical ? v => Units.rigidityText(" ", v) : null);
     }
 
-    /// <summary>Ticks at powers of ten for data plotted as log10.</summary>
-    /// <summary>Log-log axes with their labels, the title and the legend; saves the PNG.</summary>
-    /// <summary>Log axes, labels, title and the legend: inside at <paramref name="legend"/>, or outside on the
-    /// right when null (for curves that fill the whole frame).</summary>
-    static void FinishLogLog(Plot plt, string path, string x, string y, string title, Alignment? legend)
+    /// <summary>Log–log axes with readable ticks, the labels, title and legend (inside at <paramref name="legend"/>,
+    /// or outside on the right when null, for curves that fill the frame); saves the PNG.</summary>
+    static void Finish(Plot plt, string path, string x, string y, string title, Alignment? legend, Func<double, string>? xLabel = null)
     {
-        LogAxis(plt.Axes.Bottom);
-        LogAxis(plt.Axes.Left);
+        if (Font is string family) plt.Font.Set(family);
+        plt.Axes.AutoScale();
+        var limits = plt.Axes.GetLimits();
+        LogTicks(plt.Axes.Bottom, limits.Left, limits.Right, xLabel ?? LogTickLabel);
+        LogTicks(plt.Axes.Left, limits.Bottom, limits.Top, LogTickLabel);
         plt.Axes.Bottom.Label.Text = x;
         plt.Axes.Left.Label.Text = y;
         plt.Title(title);
@@ -208,17 +237,64 @@ public static class Plots
         Save(plt, path);
     }
 
-    public static void LogAxis(ScottPlot.IAxis axis)
+    /// <summary>Ticks for data plotted as log10 between lo and hi: every power of ten labelled (every other one
+    /// when there are more than eight), with 2 and 5 labelled too when the range is under two decades, and minor
+    /// ticks at 2 … 9.</summary>
+    static void LogTicks(IAxis axis, double lo, double hi, Func<double, string> label)
     {
-        axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = v => Math.Pow(10, v).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
-        };
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        var decades = hi - lo;
+        var stride = decades > 8 ? 2 : 1;
+        for (var e = (int)Math.Floor(lo); e <= (int)Math.Ceiling(hi); e++)
+            for (var m = 1; m <= 9; m++)
+            {
+                var v = Math.Log10(m) + e;
+                if (v < lo || v > hi) continue;
+                var major = m == 1 ? e % stride == 0 : decades < 2 && (m == 2 || m == 5);
+                if (major) ticks.AddMajor(v, label(Math.Pow(10, v)));
+                else ticks.AddMinor(v);
+            }
+        axis.TickGenerator = ticks;
     }
 
-    /// <summary>Saves a PNG atomically.</summary>
+    /// <summary>A tick value (1, 2 or 5 times a power of ten): plain between 0.001 and 10⁴ (1000, 0.02), else as
+    /// a power of ten (10⁻⁵, 2·10⁶).</summary>
+    static string LogTickLabel(double v) => Number(v, 1);
+
+    /// <summary>A number to <paramref name="digits"/> significant digits: plain between 0.001 and 10⁴, else with a
+    /// power of ten in superscript (9.01·10⁻⁵).</summary>
+    static string Number(double v, int digits = 3)
+    {
+        var e = (int)Math.Floor(Math.Log10(Math.Abs(v)) + 1e-9);
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        if (e >= -3 && e <= 4) return Math.Round(v, Math.Max(0, digits - 1 - e)).ToString(invariant);
+        var m = Math.Round(v / Math.Pow(10, e), digits - 1);
+        var power = "10" + Superscript(e);
+        return m == 1 ? power : $"{m.ToString(invariant)}·{power}";
+    }
+
+    /// <summary>The first installed font family with every symbol the labels use (ℓ, subscript digits, Ω, ⟨⟩),
+    /// sans-serif families first; null when none has them all (the defaults are kept).</summary>
+    public static readonly string? Font = FindFont();
+
+    static string? FindFont()
+    {
+        var families = SkiaSharp.SKFontManager.Default.GetFontFamilies();
+        foreach (var family in families.OrderBy(f => f.Contains("Sans") ? 0 : 1))
+        {
+            using var typeface = SkiaSharp.SKTypeface.FromFamilyName(family);
+            if ("ℓ₁Ω⟨⟩τ∇".All(c => typeface.ContainsGlyph(c))) return family;
+        }
+        return null;
+    }
+
+    /// <summary>A whole number in subscript digits: C₁₀.</summary>
+    static string Sub(int n) => new(n.ToString(System.Globalization.CultureInfo.InvariantCulture).Select(c => "₀₁₂₃₄₅₆₇₈₉"[c - '0']).ToArray());
+
+    static string Superscript(int e) =>
+        new(e.ToString(System.Globalization.CultureInfo.InvariantCulture).Select(c => c == '-' ? '⁻' : "⁰¹²³⁴⁵⁶⁷⁸⁹"[c - '0']).ToArray());
+
+    /// <summary>Saves a PNG (atomically, or into a FIFO, or to standard output for "-").</summary>
     public static void Save(Plot plt, string path) =>
         Files.Write(path, s => s.Write(plt.GetImageBytes(Width, Height, ImageFormat.Png)));
 }

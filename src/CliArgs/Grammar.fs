@@ -9,9 +9,7 @@ open SkyMix.Theory
 let private g (v: float) = v.ToString("G4", Globalization.CultureInfo.InvariantCulture)
 
 /// Rigidities as the help shows them: 10TV,100TV,1PV,10PV.
-let private rigidities (volts: float[]) =
-    let one v = if v >= 1e15 then $"{g (v / 1e15)}PV" elif v >= 1e12 then $"{g (v / 1e12)}TV" else $"{g (v / 1e9)}GV"
-    String.Join(",", volts |> Array.map one)
+let private rigidities (volts: float[]) = String.Join(",", volts |> Array.map (Units.rigidityText ""))
 
 type ClArgs =
     | [<MainCommand; ExactlyOnce>] Map of file: string
@@ -22,10 +20,10 @@ type ClArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Map _ -> "HEALPix map: a FITS file as healpy writes it (.fits), or CSV with columns ipix,f in RING order."
+            | Map _ -> "HEALPix map: FITS as healpy's write_map writes it (.fits or .fits.gz; RING or NESTED; float64 or float32; of a T,Q,U map the first column, T), or CSV with columns ipix,f in RING order."
             | Lmax _ -> "largest multipole ℓ (default 3·Nside − 1; at most 8·Nside)."
-            | Iter _ -> "Jacobi iterations, as healpy's anafast iter (default 0: the plain pixel sum)."
-            | Out _ -> "write the spectrum to this CSV file (columns l,cl) instead of stdout."
+            | Iter _ -> $"Jacobi iterations, as healpy's anafast iter (default {Defaults.Cl.iter}: the plain pixel sum; note that healpy's anafast defaults to iter=3)."
+            | Out _ -> "write the spectrum to this CSV file (columns l,cl) instead of standard output (- is standard output)."
 
 type PredictArgs =
     | Rigidity of list: string
@@ -59,7 +57,7 @@ type PredictArgs =
             | Kmax _ -> $"largest wavenumber k_max in units of Ω/c (default 2π/λ_min, λ_min = r_g/{g Defaults.Study.lambdaMinOverRgPaper} of the smallest rigidity given: one field for all, as in the paper)."
             | Omega_Dt _ -> "ΩΔT for every rigidity (default: a·(Ωτ_s)^(1/3), eq. 51)."
             | A _ -> $"the constant a of ΩΔT = a(Ωτ_s)^(1/3) (default {g Defaults.Predict.lawA})."
-            | Lmax _ -> "auto (default): the ℓ_max → ∞ limit (zero-flux boundary, ℓ_max raised until C_ℓ/C_1 for ℓ ≤ --lout converges); or a whole number 2 … 4000: the paper's truncation at that ℓ_max (absorbing boundary)."
+            | Lmax _ -> $"auto (default): the ℓ_max → ∞ limit (zero-flux boundary, ℓ_max raised until C_ℓ/C_1 for ℓ ≤ --lout converges); or a whole number 2 … {Api.MaxLmax}: the paper's truncation at that ℓ_max (absorbing boundary)."
             | Lout _ -> $"with --lmax auto: the largest ℓ whose C_ℓ/C_1 must converge, 2 … {Api.MaxLmax / 8} (default {Defaults.Predict.lout})."
             | Tol _ -> $"with --lmax auto: relative error allowed on each converged C_ℓ/C_1 (default {g Defaults.Predict.tol})."
             | Lmax_Scan _ -> "also solve at each of these ℓ_max (e.g. 50,100,200,400,800,1600) with both boundaries and print how C_ℓ/C_1 moves (and FILE.scan.csv with --out)."
@@ -92,6 +90,7 @@ type SimulateArgs =
     | Threads of n: int
     | Shard of spec: string
     | From of runJson: string
+    | Plot of file: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -108,16 +107,17 @@ type SimulateArgs =
             | Realizations _ -> $"number of field realisations (default {Defaults.Simulate.realizations})."
             | Seed _ -> $"seed of the study, a whole number 0 … 18446744073709551615 (default {Defaults.Simulate.seed})."
             | Times _ -> $"backtracking times in 1/Ω: 10,100,1000 or log:FROM:TO:COUNT (default {Defaults.Simulate.times})."
-            | Device _ -> "auto, cuda, cpu or ilgpu-cpu (default auto: CUDA if present, else all CPU cores)."
+            | Device _ -> $"auto, cuda, cpu or ilgpu-cpu (default {Defaults.Simulate.device}: CUDA if present, else all CPU cores)."
             | Out _ -> "run folder (default runs/simulate-RIGIDITY); rerunning on it resumes."
             | Step_Gyro _ -> $"step as a fraction of the gyro-period 2π/Ω (default {g Defaults.Simulate.stepGyro})."
             | Step_Lambda _ -> $"step as a fraction of the smallest wavelength (default {g Defaults.Simulate.stepLambda}; the step is the smaller)."
             | Gradient _ -> $"direction of ∇f̄ as x,y,z (default {String.Join(',', Defaults.Simulate.gradient)}, i.e. along B0)."
             | Memory _ -> $"memory budget of the field in MB (default {Defaults.Simulate.memoryMegabytes})."
             | No_Maps -> "do not write the sky maps (HEALPix FITS, one per time) of each realisation."
-            | Threads _ -> "threads of the CPU path (default 0: all cores); results do not depend on it."
+            | Threads _ -> $"threads of the CPU path (default {Defaults.Simulate.threads}: all cores); results do not depend on it."
             | Shard _ -> "I/N: run only the realisations ≡ I (mod N), e.g. one task of a job array; combine with skymix merge."
-            | From _ -> "repeat the run recorded in this run.json (its settings, seed and device); only --out, --device, --threads, --shard may be added."
+            | From _ -> "repeat the run recorded in this run.json (its settings, seed and device); only --out, --device, --threads, --shard, --plot may be added."
+            | Plot _ -> "PNG of C_ℓ^sub/C_1^sub at the fit time with the fitted mixing-equation spectrum (Fig. 5; the run is fitted as skymix fit does; needs ≥ 2 realisations)."
 
 type FitArgs =
     | [<MainCommand; ExactlyOnce>] Runs of folders: string list
@@ -125,15 +125,19 @@ type FitArgs =
     | Lmax of l: string
     | Lfit of l: int
     | Time of omegaT: float
+    | Plot of file: string
+    | Allow_Partial
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Runs _ -> "run folders written by skymix simulate (one per rigidity)."
-            | Out _ -> "folder for fit.csv, fit.json and fig6_law.png (default: the current folder)."
-            | Lmax _ -> "auto (default): the ℓ_max → ∞ limit of the mixing equation; or a whole number 4 … 4000: the paper's truncation at that ℓ_max."
+            | Out _ -> $"folder for fit.csv, fit.json, fig5_spectra.png and fig6_law.png (default {Defaults.Fitting.out}, the current folder)."
+            | Lmax _ -> $"auto (default): the ℓ_max → ∞ limit of the mixing equation; or a whole number {FitRun.MinLmax} … {Api.MaxLmax}: the paper's truncation at that ℓ_max."
             | Lfit _ -> "largest multipole fitted, 3 … min(3·Nside − 1, --lmax) (default: where the signal-to-noise first drops below 1)."
-            | Time _ -> "fit the spectra of the first output time ≥ this ΩT; the table shows the time used (default: the first output ≥ 2τ_s of the run)."
+            | Plot _ -> "PNG of C_ℓ^sub/C_1^sub with the fitted mixing-equation spectra (Fig. 5)."
+            | Allow_Partial -> "fit a run whose realisations are not all finished (an interrupted simulate); without it such a run is refused."
+            | Time _ -> $"fit the spectra of the first output time ≥ this ΩT; the table shows the time used (default: the first output ≥ {g FitRun.Protocol.Default.FitTimeOverTauSim}τ_s of the run)."
 
 type MergeArgs =
     | [<MainCommand; ExactlyOnce>] Runs of folders: string list
@@ -181,14 +185,14 @@ type ReproduceArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Quick -> $"about 7 minutes on 2 CPU cores: Nside {Defaults.Reproduce.quick.Nside}, {Defaults.Reproduce.quick.Realizations} realisations, λ_min = r_g/{g (Option.get Defaults.Reproduce.quick.LambdaMinOverRg)} (the default)."
+            | Quick -> $"cut for 2 CPU cores (minutes, see README): Nside {Defaults.Reproduce.quick.Nside}, {Defaults.Reproduce.quick.Realizations} realisations, λ_min = r_g/{g (Option.get Defaults.Reproduce.quick.LambdaMinOverRg)} (the default)."
             | Full -> $"the paper's settings (Nside {Defaults.Reproduce.full.Nside}, {Defaults.Reproduce.full.Realizations} realisations, λ_min = r_g/{g Defaults.Study.lambdaMinOverRgPaper} at 10 TV); meant for a GPU."
-            | Out _ -> "folder of the study and its report.md (default reproduce-quick or reproduce-full)."
-            | Rigidity _ -> "rigidities instead of 10TV,100TV,1PV,10PV (units GV, TV, PV)."
+            | Out _ -> $"folder of the study and its report.md (default {Defaults.Reproduce.folder Defaults.Reproduce.quick} or {Defaults.Reproduce.folder Defaults.Reproduce.full})."
+            | Rigidity _ -> $"rigidities instead of {rigidities Defaults.Study.rigiditiesVolts} (units GV, TV, PV; each once)."
             | Nside _ -> "Nside instead of the preset's."
             | Realizations _ -> "realisations per rigidity instead of the preset's."
             | Lmax _ -> "auto (default): fit with the ℓ_max → ∞ limit of the mixing equation; or N: the paper's truncation at ℓ_max = N."
-            | Device _ -> "auto, cuda, cpu or ilgpu-cpu (default auto)."
+            | Device _ -> $"auto, cuda, cpu or ilgpu-cpu (default {Defaults.Simulate.device})."
             | Seed _ -> $"seed of the study, a whole number 0 … 18446744073709551615 (default {Defaults.Simulate.seed})."
 
 [<HelpDescription("show this help")>]

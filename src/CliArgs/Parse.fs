@@ -57,7 +57,9 @@ type SimulateOptions =
       Threads: int
       ShardIndex: int
       ShardCount: int
-      From: string }
+      From: string
+      /// the Fig. 5 PNG of the finished run (null: none)
+      Plot: string }
 
 /// `skymix merge`: the run folders to combine and the merged folder.
 type MergeOptions = { Runs: string[]; Out: string }
@@ -77,7 +79,8 @@ type SlurmOptions =
       SimulateArgs: string[] }
 
 /// `skymix fit`: run folders, output folder; 0 = default for Lmax/LFit/Time.
-type FitOptions = { Runs: string[]; Out: string; Lmax: Nullable<int>; LFit: int; Time: float }
+/// Plot: the Fig. 5 PNG (null: none); AllowPartial: fit runs with unfinished realisations.
+type FitOptions = { Runs: string[]; Out: string; Lmax: Nullable<int>; LFit: int; Time: float; Plot: string; AllowPartial: bool }
 
 /// `skymix reproduce`: the preset and its overrides (0 / empty = the preset's value).
 type ReproduceOptions =
@@ -124,7 +127,7 @@ let private operands (command: string) (names: string list) =
 let private cl (r: ParseResults<ClArgs>) =
     Cl { Map = (operands "cl" [ r.GetResult ClArgs.Map ])[0]
          Lmax = nullable (r.TryGetResult ClArgs.Lmax)
-         Iter = r.GetResult(ClArgs.Iter, defaultValue = 0)
+         Iter = r.GetResult(ClArgs.Iter, defaultValue = Defaults.Cl.iter)
          Out = orNull (r.TryGetResult ClArgs.Out) }
 
 let private number (what: string) (text: string) =
@@ -163,10 +166,15 @@ let private list (text: string) =
         raise (UsageError $"'{text}' has an empty item; give one or more values separated by commas, e.g. 10TV,1PV")
     items
 
+/// --rho fixes ρ = r_g/L_c itself; --brms and --lc only turn rigidities into ρ (and times into years).
+let private rhoWithField =
+    "--rho sets ρ = r_g/L_c directly, so --brms and --lc would be ignored: give them with --rigidity, or drop them"
+
 let private predict (r: ParseResults<PredictArgs>) =
     let rig = r.TryGetResult PredictArgs.Rigidity
     let rho = r.TryGetResult PredictArgs.Rho
     if rig.IsSome && rho.IsSome then raise (UsageError "give either --rigidity or --rho, not both")
+    if rho.IsSome && (r.Contains PredictArgs.Brms || r.Contains PredictArgs.Lc) then raise (UsageError rhoWithField)
     let rigidities =
         match rig, rho with
         | Some t, _ -> list t |> Array.map rigidityVolts
@@ -250,14 +258,15 @@ let private simulateOptions (r: ParseResults<SimulateArgs>) : SimulateOptions =
     let rig = r.TryGetResult SimulateArgs.Rigidity
     let rho = r.TryGetResult SimulateArgs.Rho
     if rig.IsSome && rho.IsSome then raise (UsageError "give either --rigidity or --rho, not both")
+    if rho.IsSome && (r.Contains SimulateArgs.Brms || r.Contains SimulateArgs.Lc) then raise (UsageError rhoWithField)
     let from = r.TryGetResult SimulateArgs.From
     if from.IsSome then
         let allowed = function
-            | SimulateArgs.From _ | SimulateArgs.Out _ | SimulateArgs.Device _ | SimulateArgs.Threads _ | SimulateArgs.Shard _ -> true
+            | SimulateArgs.From _ | SimulateArgs.Out _ | SimulateArgs.Device _ | SimulateArgs.Threads _ | SimulateArgs.Shard _ | SimulateArgs.Plot _ -> true
             | _ -> false
         match r.GetAllResults() |> List.tryFind (allowed >> not) with
         | Some a ->
-            raise (UsageError $"--from repeats a recorded run with the settings of its run.json; {flagOf a} cannot be given with it (only --out, --device, --threads, --shard)")
+            raise (UsageError $"--from repeats a recorded run with the settings of its run.json; {flagOf a} cannot be given with it (only --out, --device, --threads, --shard, --plot)")
         | None -> ()
     let volts =
         match rig, rho with
@@ -276,7 +285,7 @@ let private simulateOptions (r: ParseResults<SimulateArgs>) : SimulateOptions =
             let n = sqrt (Array.sumBy (fun x -> x * x) v)
             if n = 0.0 then raise (UsageError "--gradient must not be the zero vector")
             v |> Array.map (fun x -> x / n)
-    let threads = r.GetResult(SimulateArgs.Threads, defaultValue = 0)
+    let threads = r.GetResult(SimulateArgs.Threads, defaultValue = Defaults.Simulate.threads)
     if threads < 0 then raise (UsageError $"--threads {threads}: give a number of threads ≥ 1, or 0 for all cores")
     let shardIndex, shardCount = r.TryGetResult SimulateArgs.Shard |> Option.map shard |> Option.defaultValue (0, 1)
     { RigidityVolts = volts
@@ -301,7 +310,8 @@ let private simulateOptions (r: ParseResults<SimulateArgs>) : SimulateOptions =
       Threads = threads
       ShardIndex = shardIndex
       ShardCount = shardCount
-      From = orNull from }
+      From = orNull from
+      Plot = orNull (r.TryGetResult SimulateArgs.Plot) }
 
 let private simulate r = Simulate(simulateOptions r)
 
@@ -332,6 +342,8 @@ let private slurm (r: ParseResults<SlurmArgs>) (simulateArgs: string[]) =
         match parser.ParseCommandLine(Array.append [| "simulate" |] simulateArgs, raiseOnUsage = true).GetAllResults() with
         | [ SkymixArgs.Simulate s ] -> simulateOptions s
         | _ -> raise (UsageError "the options after -- are those of skymix simulate")
+    if not (isNull sim.Plot) then
+        raise (UsageError "--plot after --: the shards of a study are not fitted one by one; plot the merged folder with skymix fit DIR --plot FILE")
     if not (isNull sim.Out) || sim.ShardCount > 1 then
         raise (UsageError "give --out and the number of shards to skymix slurm, not to the simulate options after --")
     Slurm { Shards = shards
@@ -347,7 +359,7 @@ let private slurm (r: ParseResults<SlurmArgs>) (simulateArgs: string[]) =
 
 let private fit (r: ParseResults<FitArgs>) =
     Fit { Runs = operands "fit" (r.GetResult FitArgs.Runs)
-          Out = r.GetResult(FitArgs.Out, defaultValue = ".")
+          Out = r.GetResult(FitArgs.Out, defaultValue = Defaults.Fitting.out)
           Lmax = lmaxOption (r.TryGetResult FitArgs.Lmax)
           LFit =
             match r.TryGetResult FitArgs.Lfit with
@@ -358,18 +370,20 @@ let private fit (r: ParseResults<FitArgs>) =
             match r.TryGetResult FitArgs.Time with
             | Some t when not (t > 0.0 && Double.IsFinite t) -> raise (UsageError $"--time must be a positive ΩT, got {t}")
             | Some t -> t
-            | None -> 0.0 }
+            | None -> 0.0
+          Plot = orNull (r.TryGetResult FitArgs.Plot)
+          AllowPartial = r.Contains FitArgs.Allow_Partial }
 
 let private reproduce (r: ParseResults<ReproduceArgs>) =
     if r.Contains ReproduceArgs.Quick && r.Contains ReproduceArgs.Full then raise (UsageError "give --quick or --full, not both")
     let full = r.Contains ReproduceArgs.Full
     Reproduce { Full = full
-                Out = r.GetResult(ReproduceArgs.Out, defaultValue = (if full then "reproduce-full" else "reproduce-quick"))
+                Out = r.GetResult(ReproduceArgs.Out, defaultValue = Defaults.Reproduce.folder (if full then Defaults.Reproduce.full else Defaults.Reproduce.quick))
                 RigidityVolts = r.TryGetResult ReproduceArgs.Rigidity |> Option.map (list >> Array.map rigidityVolts) |> Option.defaultValue [||]
                 Nside = r.GetResult(ReproduceArgs.Nside, defaultValue = 0)
                 Realizations = r.GetResult(ReproduceArgs.Realizations, defaultValue = 0)
                 Lmax = lmaxOption (r.TryGetResult ReproduceArgs.Lmax)
-                Device = r.GetResult(ReproduceArgs.Device, defaultValue = "auto")
+                Device = r.GetResult(ReproduceArgs.Device, defaultValue = Defaults.Simulate.device)
                 Seed = r.GetResult(ReproduceArgs.Seed, defaultValue = Defaults.Simulate.seed) }
 
 /// Parses the command line.

@@ -12,13 +12,21 @@ public static class Csv
     /// <summary>Formats a double so that parsing gives back the same value.</summary>
     public static string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>Text from a file as it may be shown on a terminal: control and other unprintable characters as '?', at most
+    /// 120 characters.</summary>
+    public static string Printable(string line)
+    {
+        var clean = new string(line.Select(c => char.IsControl(c) || c == '\uFFFD' ? '?' : c).ToArray());
+        return clean.Length > 120 ? clean[..120] + "…" : clean;
+    }
+
     /// <summary>Parses one field as a finite double, or fails naming the file, line and column.</summary>
     public static double Finite(string field, string file, int line, string column)
     {
         if (!double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
-            throw new InputError($"{file}:{line}: column {column} is '{field}', not a number");
+            throw new InputError($"{file}:{line}: column {Printable(column)} is '{Printable(field)}', not a number");
         if (!double.IsFinite(v))
-            throw new InputError($"{file}:{line}: column {column} is {field}; only finite numbers are allowed");
+            throw new InputError($"{file}:{line}: column {Printable(column)} is {Printable(field)}; only finite numbers are allowed");
         return v;
     }
 

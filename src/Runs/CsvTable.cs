@@ -25,9 +25,10 @@ public sealed class CsvTable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputError($"{file}: cannot read ({e.Message})"); }
         if (lines.Length == 0) throw new InputError($"{file}: empty file");
         var header = lines[0].Split(',');
-        if (header.Distinct().Count() != header.Length) throw new InputError($"{file}:1: a column name appears twice (header: {lines[0]})");
+        var shown = Csv.Printable(lines[0]);
+        if (header.Distinct().Count() != header.Length) throw new InputError($"{file}:1: a column name appears twice (header: {shown})");
         foreach (var r in required)
-            if (!header.Contains(r)) throw new InputError($"{file}:1: no column '{r}' (header: {lines[0]})");
+            if (!header.Contains(r)) throw new InputError($"{file}:1: no column '{r}' (header: {shown})");
         var data = header.ToDictionary(h => h, _ => new List<double>());
         for (var i = 1; i < lines.Length; i++)
         {

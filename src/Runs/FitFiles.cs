@@ -13,12 +13,7 @@ public static class FitFiles
     static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
 
     /// <summary>A rigidity in the unit that reads best: 10 TV, 1.5 PV, 300 GV.</summary>
-    public static string Rigidity(double volts) => volts switch
-    {
-        >= 1e15 => $"{F(volts / 1e15, "G4")} PV",
-        >= 1e12 => $"{F(volts / 1e12, "G4")} TV",
-        _ => $"{F(volts / 1e9, "G4")} GV",
-    };
+    public static string Rigidity(double volts) => Units.rigidityText(" ", volts);
 
     public static string Label(StudySettings s) => s.RigidityVolts is double r
         ? Rigidity(r)

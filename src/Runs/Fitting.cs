@@ -20,15 +20,20 @@ public static class Fitting
         time > 0 ? FSharpOption<double>.Some(time) : FSharpOption<double>.None);
 
     /// <summary>The checks a run folder must pass before it is fitted (run.json and the finished realisations'
-    /// names); an <see cref="InputError"/> says what is missing.</summary>
-    public static (Study Study, int[] Finished) Fittable(string dir, FitRun.Request request)
+    /// names); an <see cref="InputError"/> says what is missing. A run with unfinished realisations (an interrupted
+    /// simulate) is refused unless <paramref name="allowPartial"/>; the caller warns when it is fitted.</summary>
+    public static (Study Study, int[] Finished) Fittable(string dir, FitRun.Request request, bool allowPartial = false)
     {
         var run = RunJson.Open(dir);
         if (!run.Execution.Shard.IsWhole)
             throw new InputError($"{dir} holds shard {run.Execution.Shard} of a study; combine the shards first (skymix merge) and fit the merged folder");
         var finished = RunFolder.Finished(dir);
         if (finished.Length < 2) throw new InputError($"{dir}: {finished.Length} finished realisation(s); fitting needs at least 2 (for errors)");
+        if (finished.Length < run.Study.Settings.Realizations && !allowPartial)
+            throw new InputError($"{dir} holds {finished.Length} of its {run.Study.Settings.Realizations} realisations (an interrupted run): " +
+                                 "finish it with the same simulate command (it resumes), or fit what is there with --allow-partial");
         var nside = run.Study.Settings.Nside;
+        FitRun.checkResolution(nside, request.Lmax);
         var lTop = FitRun.lTop(nside, request.Lmax);
         if (request.LFit is { } lf && lf.Value > lTop)
             throw new InputError($"--lfit {lf.Value} is beyond the spectra of {dir}: ℓ_fit ≤ {(request.Lmax is { } n ? $"min(3·Nside − 1 = {3 * nside - 1}, --lmax {n.Value})" : "3·Nside − 1")} = {lTop}");
@@ -44,10 +49,10 @@ public static class Fitting
         new(study.Settings.Rho, study.Settings.Eta, study.Settings.Q, study.Settings.KMax, Api.Truncation.NewPaper(100),
             FSharpOption<double>.None, Defaults.Predict.lawA, Accuracy.Default);
 
-    /// <summary>Fits one run folder.</summary>
-    public static FolderFit Fit(string dir, FitRun.Request request)
+    /// <summary>Fits one run folder (with unfinished realisations only when <paramref name="allowPartial"/>).</summary>
+    public static FolderFit Fit(string dir, FitRun.Request request, bool allowPartial = false)
     {
-        var (study, _) = Fittable(dir, request);
+        var (study, _) = Fittable(dir, request, allowPartial);
         try
         {
             return new FolderFit(dir, study, FitRun.fit(FitRun.Protocol.Default, Input(study), study.Settings.Nside, request, Realizations(dir, study)));

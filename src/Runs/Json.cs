@@ -34,6 +34,12 @@ public static class Json
         }
     }
 
+    /// <summary>The value under <paramref name="name"/>; a missing key is a <see cref="FormatException"/> naming it
+    /// (reported by <see cref="Read{T}"/> as a damaged file).</summary>
+    public static JsonElement Key(this JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v
+            : throw new FormatException($"no key \"{name}\"");
+
     /// <summary>A finite number, or an exception naming the field.</summary>
     public static void Number(this Utf8JsonWriter w, string name, double value)
     {

@@ -108,8 +108,8 @@ public static class PredictFiles
                     w.Number("L_c_pc", o.LcParsec);
                     w.Number("r_g_pc", rg);
                     w.Number("Omega_per_s", omega);
-                    w.Number("tau_s_yr", p.OmegaTauS / omega / Units.secondsPerYear);
-                    w.Number("Delta_T_yr", p.OmegaDT / omega / Units.secondsPerYear);
+                    w.Number("tau_s_yr", Units.years(p.OmegaTauS, omega));
+                    w.Number("Delta_T_yr", Units.years(p.OmegaDT, omega));
                     w.Number("lambda_parallel_pc", Qlt.tauOfKzz(p.Kzz) * Units.lengthUnitPc(rg, p.Input.Eta));
                     w.Number("K_zz_cm2_per_s", Units.diffusionCm2PerSecond(p.Kzz, omega));
                 }

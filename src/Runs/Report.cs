@@ -9,6 +9,18 @@ public static class Report
 {
     static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
 
+    /// <summary>What the studies used, from their settings, next to the paper's (the full preset).</summary>
+    static string SettingsText(Defaults.Preset preset, IReadOnlyList<Study> studies)
+    {
+        var s0 = studies[0].Settings;
+        // λ_min = 2π/k_max in c/Ω and r_g = √(1 − η) c/Ω: λ_min = r_g/N with N = k_max√(1 − η)/(2π)
+        var n = studies.Select(x => F(x.Settings.KMax * Math.Sqrt(1 - x.Settings.Eta) / (2 * Math.PI), "G3")).Distinct().ToList();
+        var full = Defaults.Reproduce.full;
+        return $"Preset `{preset.Name}` as run: Nside {s0.Nside}, {s0.Realizations} realisations per rigidity, smallest wavelength " +
+               (n.Count == 1 ? $"r_g/{n[0]} at every rigidity" : $"r_g/N with N = {string.Join(", ", n)} (rigidities in the table's order)") +
+               $". The paper: Nside {full.Nside}, {full.Realizations} realisations, r_g/{F(Units.lambdaMinOverRgPaper, "G3")} at the smallest rigidity.";
+    }
+
     /// <summary>Writes DIR/report.md: the settings actually used, the fits, the law, the dipoles and the figures.</summary>
     public static void Write(string dir, Defaults.Preset preset, int? lmax, IReadOnlyList<Study> studies, IReadOnlyList<FolderFit> fits,
                              FitRun.Law? law, double simSeconds, double totalSeconds, string version) =>
@@ -21,11 +33,11 @@ public static class Report
             w.WriteLine();
             w.WriteLine("## Settings");
             w.WriteLine();
-            w.WriteLine($"- {preset.Note}.");
-            w.WriteLine($"- B_rms = 4 µG, L_c = 30 pc (L_max = 150 pc), η = 0.5, Kolmogorov slab spectrum q = 5/3; Nside {s0.Nside}, " +
-                        $"{s0.Realizations} realisations per rigidity, seed {s0.Seed}; step dt = min(0.01·2π/Ω, λ_min).");
-            w.WriteLine((lmax is int n ? $"- Mixing equation truncated as in the paper at ℓ_max = {n} (absorbing boundary)" : "- Mixing equation in its ℓ_max → ∞ limit (zero-flux boundary, ℓ_max raised until C_ℓ/C_1 for ℓ ≤ ℓ_fit converges to 1e-3)") + "; ΩΔT fitted on C_ℓ^sub/C_1^sub over ℓ = 2 … ℓ_fit (signal-to-noise ≥ 1) " +
-                        "at the first output time ≥ 2τ_s^sim, errors from a jackknife over realisations.");
+            w.WriteLine($"- {SettingsText(preset, studies)}");
+            w.WriteLine($"- B_rms = {F(s0.BrmsMicroGauss, "G6")} µG, L_c = {F(s0.LcParsec, "G6")} pc (L_max = 5 L_c), η = {F(s0.Eta, "G6")}, slab spectrum q = {F(s0.Q, "G4")}; seed {s0.Seed}; " +
+                        $"step dt = min({F(s0.StepGyro, "G3")}·2π/Ω, {F(s0.StepLambda, "G3")}·λ_min).");
+            w.WriteLine((lmax is int n ? $"- Mixing equation truncated as in the paper at ℓ_max = {n} (absorbing boundary)" : $"- Mixing equation in its ℓ_max → ∞ limit (zero-flux boundary, ℓ_max raised until C_ℓ/C_1 for ℓ ≤ ℓ_fit converges to {F(Api.ConvergenceGoal.Default.Tol, "G2")})") + "; ΩΔT fitted on C_ℓ^sub/C_1^sub over ℓ = 2 … ℓ_fit (signal-to-noise ≥ 1) " +
+                        $"at the first output time ≥ {F(FitRun.Protocol.Default.FitTimeOverTauSim, "G3")}τ_s^sim, errors from a jackknife over realisations.");
             w.WriteLine();
             w.WriteLine("| rigidity | ρ | k_max [Ω/c] | dt [1/Ω] | times ΩT |");
             w.WriteLine("|---|---|---|---|---|");

@@ -167,9 +167,9 @@ public static class RunFolder
         var noise = cl.Column("noise");
         var noise7 = cl.Column("noise_eq7");
         var (seed, localField, cosAlpha) = Json.Read(Path.Combine(folder, "realization.json"), "a SkyMix realization.json", root => (
-            ulong.Parse(root.GetProperty("seed").GetString()!, NumberStyles.None, CultureInfo.InvariantCulture),
-            root.GetProperty("local_mean_field_B_over_B0").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
-            root.GetProperty("cos_alpha").GetDouble()));
+            ulong.Parse(root.Key("seed").GetString()!, NumberStyles.None, CultureInfo.InvariantCulture),
+            root.Key("local_mean_field_B_over_B0").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
+            root.Key("cos_alpha").GetDouble()));
         if (localField.Length != 3) throw new InputError($"{damaged}: the local mean field has {localField.Length} components");
         return new Realization(
             index, seed, times,

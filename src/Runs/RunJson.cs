@@ -39,25 +39,25 @@ public static class RunJson
     /// <summary>Reads the "settings" object of a run.json back (JSON errors propagate; see <see cref="Read"/>).</summary>
     static StudySettings ReadSettings(JsonElement e)
     {
-        double D(string n) => e.GetProperty(n).GetDouble();
-        double[] A(string n) => e.GetProperty(n).EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        double D(string n) => e.Key(n).GetDouble();
+        double[] A(string n) => e.Key(n).EnumerateArray().Select(x => x.GetDouble()).ToArray();
         return new StudySettings
         {
             Rho = D("rho"),
-            RigidityVolts = e.GetProperty("rigidity_V").ValueKind == JsonValueKind.Null ? null : D("rigidity_V"),
+            RigidityVolts = e.Key("rigidity_V").ValueKind == JsonValueKind.Null ? null : D("rigidity_V"),
             BrmsMicroGauss = D("B_rms_uG"),
             LcParsec = D("L_c_pc"),
             Eta = D("eta"),
             Q = D("q"),
             KMax = D("k_max_Omega"),
-            Nside = e.GetProperty("nside").GetInt32(),
-            Realizations = e.GetProperty("realizations").GetInt32(),
-            Seed = ulong.Parse(e.GetProperty("seed").GetString()!, NumberStyles.None, CultureInfo.InvariantCulture),
+            Nside = e.Key("nside").GetInt32(),
+            Realizations = e.Key("realizations").GetInt32(),
+            Seed = ulong.Parse(e.Key("seed").GetString()!, NumberStyles.None, CultureInfo.InvariantCulture),
             Times = A("times_requested"),
             StepGyro = D("step_fraction_gyro_period"),
             StepLambda = D("step_fraction_lambda_min"),
             Gradient = A("gradient_direction"),
-            MemoryBytes = e.GetProperty("memory_bytes").GetInt64(),
+            MemoryBytes = e.Key("memory_bytes").GetInt64(),
             Maps = !e.TryGetProperty("maps", out var m) || m.GetBoolean(),
         };
     }
@@ -67,19 +67,19 @@ public static class RunJson
     public static RunRecord Read(string file) =>
         Json.Read(file, "a SkyMix run.json", root =>
         {
-            var s = Study.Of(ReadSettings(root.GetProperty("settings")));
-            var x = root.GetProperty("execution");
-            var shard = new Shard(x.GetProperty("shard_index").GetInt32(), x.GetProperty("shard_count").GetInt32());
+            var s = Study.Of(ReadSettings(root.Key("settings")));
+            var x = root.Key("execution");
+            var shard = new Shard(x.Key("shard_index").GetInt32(), x.Key("shard_count").GetInt32());
             if (shard.Count < 1 || shard.Index < 0 || shard.Index >= shard.Count)
                 throw new FormatException($"shard {shard} is not a shard");
             return new RunRecord(s, new Execution(
-                x.GetProperty("device").GetString()!,
-                x.GetProperty("threads").GetInt32(),
+                x.Key("device").GetString()!,
+                x.Key("threads").GetInt32(),
                 shard,
-                x.GetProperty("merged_from").EnumerateArray().Select(d => d.GetString()!).ToArray(),
-                x.GetProperty("finished_realizations").GetInt32(),
-                x.GetProperty("seconds").GetDouble(),
-                x.GetProperty("particle_steps_per_second").GetDouble()));
+                x.Key("merged_from").EnumerateArray().Select(d => d.GetString()!).ToArray(),
+                x.Key("finished_realizations").GetInt32(),
+                x.Key("seconds").GetDouble(),
+                x.Key("particle_steps_per_second").GetDouble()));
         });
 
     /// <summary>The run.json of a run folder; an <see cref="InputError"/> if it has none or it is damaged.</summary>
@@ -109,9 +109,9 @@ public static class RunJson
     {
         using var da = JsonDocument.Parse(Canonical(a));
         using var db = JsonDocument.Parse(Canonical(b));
-        foreach (var p in da.RootElement.GetProperty("settings").EnumerateObject())
+        foreach (var p in da.RootElement.Key("settings").EnumerateObject())
         {
-            var other = db.RootElement.GetProperty("settings").GetProperty(p.Name).GetRawText();
+            var other = db.RootElement.Key("settings").Key(p.Name).GetRawText();
             if (p.Value.GetRawText() != other) return $"{p.Name}: {p.Value.GetRawText()} ≠ {other}";
         }
         return null;

@@ -84,10 +84,14 @@ public static class StudyRun
             stepsDone += perRealization;
             RunFolder.WriteRealization(dir, run.Summary, s.Maps ? run.Maps : null);
             finished.Add(r);
-            if (!shard.IsWhole) continue;
-            results.Add(run.Summary);
-            results.Sort((a, b) => a.Index.CompareTo(b.Index));
-            RunFolder.WriteEnsemble(dir, Ensemble.ofRealizations(results.ToArray()), results);
+            if (shard.IsWhole)
+            {
+                results.Add(run.Summary);
+                results.Sort((a, b) => a.Index.CompareTo(b.Index));
+                RunFolder.WriteEnsemble(dir, Ensemble.ofRealizations(results.ToArray()), results);
+            }
+            // the record says how many realisations the files hold, at every moment a reader may look
+            RunJson.Write(dir, study, version, Now());
         }
         EnsembleStats? ensemble = null;
         if (shard.IsWhole)

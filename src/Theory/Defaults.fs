@@ -13,7 +13,7 @@ module Study =
     /// 10 TV, 100 TV, 1 PV, 10 PV [V]
     let rigiditiesVolts = [| 1e13; 1e14; 1e15; 1e16 |]
     /// the paper's smallest wavelength, r_g/150 at the smallest rigidity of the study
-    let lambdaMinOverRgPaper = 150.0
+    let lambdaMinOverRgPaper = Units.lambdaMinOverRgPaper
 
 /// `skymix predict`.
 [<RequireQualifiedAccess>]
@@ -23,6 +23,18 @@ module Predict =
     /// --lmax auto: C_ℓ/C_1 for ℓ ≤ lout converged to tol
     let lout = Api.ConvergenceGoal.Default.Lout
     let tol = Api.ConvergenceGoal.Default.Tol
+
+/// `skymix cl`.
+[<RequireQualifiedAccess>]
+module Cl =
+    /// Jacobi iterations of the spherical-harmonic analysis (healpy's anafast defaults to 3)
+    let iter = 0
+
+/// `skymix fit`.
+[<RequireQualifiedAccess>]
+module Fitting =
+    /// the folder of fit.csv, fit.json and the figures
+    let out = "."
 
 /// `skymix simulate`.
 [<RequireQualifiedAccess>]
@@ -34,6 +46,10 @@ module Simulate =
     let nside = 16
     let realizations = 4
     let seed = 1UL
+    /// --device: CUDA if present, else the CPU path on all cores
+    let device = "auto"
+    /// CPU threads (0: all cores)
+    let threads = 0
     /// the output times ΩT (the syntax of --times)
     let times = "log:1:300:12"
     /// the step: the smaller of these fractions of the gyro-period 2π/Ω and of the smallest wavelength
@@ -52,19 +68,17 @@ type Preset =
       /// smallest wavelength r_g/N at every rigidity; None: the paper's rule (r_g/150 at the smallest rigidity)
       LambdaMinOverRg: float option
       /// output times per rigidity, logarithmic from ΩT = 1 to max(300, 4Ωτ_s^QLT)
-      TimesCount: int
-      /// what the preset cuts, for the report
-      Note: string }
+      TimesCount: int }
 
 /// `skymix reproduce`.
 [<RequireQualifiedAccess>]
 module Reproduce =
     let quick =
-        { Name = "quick"; Nside = 32; Realizations = 8; LambdaMinOverRg = Some 10.0; TimesCount = 14
-          Note = "cut for 2 CPU cores: Nside 32 instead of 256, 8 realisations instead of 35, smallest wavelength r_g/10 instead of r_g/150 at 10 TV" }
+        { Name = "quick"; Nside = 32; Realizations = 8; LambdaMinOverRg = Some 10.0; TimesCount = 14 }
     let full =
-        { Name = "full"; Nside = 256; Realizations = 35; LambdaMinOverRg = None; TimesCount = 20
-          Note = "the paper's settings: Nside 256, 35 realisations, smallest wavelength r_g/150 at the smallest rigidity (10 TV); meant for a GPU" }
+        { Name = "full"; Nside = 256; Realizations = 35; LambdaMinOverRg = None; TimesCount = 20 }
+    /// the study folder of a preset: reproduce-quick, reproduce-full
+    let folder (preset: Preset) = $"reproduce-{preset.Name}"
     /// the last output time: max(this, 4Ωτ_s^QLT)
     let minLastTime = 300.0
     let lastTimeOverTauQlt = 4.0

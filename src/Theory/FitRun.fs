@@ -74,8 +74,18 @@ type RunFit =
       CosAlphaErr: float
       Realizations: int }
 
+/// The smallest truncation a fit may use: C_ℓ/C_1 at ℓ = 2 and 3 (the fewest ℓ fitted) with one ℓ above them.
+[<Literal>]
+let MinLmax = 4
+
 /// The largest ℓ whose C_ℓ/C_1 the fit can use: the data's 3·Nside − 1, and a fixed ℓ_max.
 let lTop (nside: int) (lmax: int option) = min (3 * nside - 1) (defaultArg lmax Int32.MaxValue)
+
+/// Refuses a resolution whose spectra end before ℓ = 3 (a fit uses C_ℓ/C_1 at ℓ = 2 … ℓ_fit ≥ 3): checked before
+/// a study is simulated for fitting.
+let checkResolution (nside: int) (lmax: int option) =
+    if lTop nside lmax < 3 then
+        inputError $"Nside {nside} gives C_ℓ up to ℓ = 3·Nside − 1 = {3 * nside - 1}; a fit needs ℓ = 2 … 3 at least: use Nside ≥ 2"
 
 /// The time index of the fit: the first output ≥ `time` (an InputError when there is none), else the first
 /// ≥ FitTimeOverTauSim·τ_s^sim, else the last.

@@ -385,8 +385,14 @@ module Sky =
         | None -> ()
         map2almIter (Healpix.rings nside) (4.0 * Math.PI / float map.Length) map lmax iter
 
-    /// HEALPix RING map → C_ℓ as healpy.anafast(map, lmax, iter) (no monopole/dipole removal).
-    let anafast (map: float[]) (lmax: int) (iter: int) : float[] = map2alm map lmax iter |> cl
+    /// HEALPix RING map → C_ℓ as healpy.anafast(map, lmax, iter) (no monopole/dipole removal). A C_ℓ beyond
+    /// double precision (|a_ℓm|² > 1.8e308, e.g. from a pixel of 1e160) is refused, naming the largest pixel.
+    let anafast (map: float[]) (lmax: int) (iter: int) : float[] =
+        let cl = map2alm map lmax iter |> cl
+        if not (Array.forall Double.IsFinite cl) then
+            let p = map |> Array.mapi (fun i v -> struct (i, abs v)) |> Array.maxBy (fun struct (_, v) -> v) |> fun struct (i, _) -> i
+            inputError $"C_ℓ of this map exceeds double precision (about 1.8e308): pixel {p} is {map.[p]:G6}; rescale the map (C_ℓ scales with its square)"
+        cl
 
     /// Dipole vector Φ = (1/4π) ∫ p̂ f/f̄ dp (eq. 52) from a_1m of the map f, with f̄ given (for a map of
     /// f/f̄ − 1, f̄ = 1); C_1 = 4π|Φ|² (eq. 54).

@@ -13,6 +13,12 @@ let angularSpectrum (map: float[]) (lmax: int) (iter: int) : float[] = Sky.anafa
 [<Literal>]
 let MaxLmax = 4000
 
+/// The smallest ΩΔT solved. κ ∝ ΔT² comes out of O(1) terms that cancel: at ρ = 0.01 (ℓ_max = 30) C_ℓ/C_1 is
+/// smooth in ΩΔT down to 1e-3 (C_2/C_1 = 0.163, 0.186, 0.234 at ΩΔT = 1, 1e-2, 1e-3) and turns negative at 1e-4
+/// (test "ΩΔT floor"). The paper's ΩΔT are 10–50; fits start at 2.
+[<Literal>]
+let MinOmegaDT = 1e-3
+
 /// How far the mixing equation is solved in ℓ.
 type Truncation =
     /// The paper's truncation: ℓ ≤ lmax with the absorbing boundary (power sent above ℓmax is lost).
@@ -140,7 +146,8 @@ let private derive (p: PredictInput) : Spectrum * float * float =
         inputError $"the ℓ_max limit must lie in {max 100 (2 * g.Lout) * 4} … {MaxLmax} (at least three doublings from max(100, 2ℓ_out)), got {g.LmaxLimit}"
     | _ -> ()
     match p.OmegaDT with
-    | Some dt when not (dt > 0.0 && Double.IsFinite dt) -> inputError $"ΩΔT must be a positive number, got {dt}"
+    | Some dt when not (dt >= MinOmegaDT && Double.IsFinite dt) ->
+        inputError $"ΩΔT must be a number ≥ {MinOmegaDT} (below it κ's quadrature loses C_ℓ to round-off), got {dt}"
     | _ -> ()
     if not (p.LawA > 0.0 && Double.IsFinite p.LawA) then inputError $"the law constant a must be positive, got {p.LawA}"
     let s = Spectrum.create p.Q (Units.kMin p.Rho p.Eta) p.KMax p.Eta
@@ -157,6 +164,17 @@ let validate (p: PredictInput) : unit = derive p |> ignore
 /// unless it is given.
 let turbulence (p: PredictInput) : Spectrum * float * float = derive p
 
+/// Where a valid input leaves the assumptions of the theory, one sentence each (empty when none): the resonance
+/// k = Ω/(c|μ|) of QLT needs wavenumbers k ≥ Ω/c inside [k_min, k_max] (k_min > Ω/c leaves the particles with
+/// |μ| > c k_min/Ω unscattered at first order; k_max < Ω/c leaves every μ without a resonance).
+let warnings (p: PredictInput) : string list =
+    let s, _, _ = derive p
+    [ if s.KMin > 1.0 then
+          $"k_min = {s.KMin:G3} Ω/c exceeds Ω/c (ρ = {p.Rho:G3} is large): particles with |μ| > {1.0 / s.KMin:G3} have no resonant wave, so QLT's τ_s (and the law's ΩΔT) leave the theory's assumptions"
+      if s.KMax < 1.0 then
+          $"k_max = {s.KMax:G3} Ω/c is below Ω/c: no wave resonates (k = Ω/(c|μ|) ≥ Ω/c), so QLT's τ_s leaves the theory's assumptions"
+    ]
+
 /// The ℓmax sequence of Truncation.Converged: max(100, 2·Lout) doubled while ≤ LmaxLimit.
 let lmaxSequence (g: ConvergenceGoal) =
     Seq.unfold (fun l -> if l <= g.LmaxLimit then Some(l, 2 * l) else None) (max 100 (2 * g.Lout)) |> Seq.toArray
@@ -164,21 +182,28 @@ let lmaxSequence (g: ConvergenceGoal) =
 /// One truncated solution: M^(1a), M^(1c), C_ℓ and its power budget.
 type private Solved = { M1a: float[]; M1c: float[,]; Cl: float[]; Budget: PowerBudget }
 
-let private solveAt (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (boundary: Boundary) (lmax: int) =
+/// One truncation at lmax; `progress` is told each stage (κ band, M^(1c), the linear solve) as it starts.
+let private solveAt (progress: string -> unit) (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (boundary: Boundary) (lmax: int) =
     let m1a = Mixing.m1aDiagonal w lmax
-    let m1c = Mixing.m1c (Kappa.band s acc dt (2 * lmax)) lmax
+    progress $"ℓ_max {lmax}: κ band"
+    let band = Kappa.band s acc dt (2 * lmax)
+    progress "M^(1c)"
+    let m1c = Mixing.m1c band lmax
+    progress "steady state"
     let cl = SteadyState.solve boundary m1a m1c dt
     { M1a = m1a; M1c = m1c; Cl = cl; Budget = SteadyState.budget boundary m1a m1c cl dt }
 
 let private over (c: float[]) = c |> Array.map (fun v -> v / c.[1])
 
+/// The power-law index of C_ℓ over ℓ = 5 … min(30, top); None where the range is too short or not positive.
 let private indexOf (cl: float[]) (top: int) =
     let hi = min 30 top
     if hi >= 6 && Array.forall (fun v -> v > 0.0) cl.[5..hi] then Some(fst (SteadyState.powerLaw cl 5 hi)) else None
 
 /// The paper's truncation at lmax (absorbing) with its checks.
-let private paperTruncation (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (lmax: int) : PaperTruncation * Solved =
-    let full = solveAt s acc w dt Absorbing lmax
+let private paperTruncation (progress: string -> unit) (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (lmax: int) : PaperTruncation * Solved =
+    let full = solveAt progress s acc w dt Absorbing lmax
+    progress "checks"
     let half = max 2 (lmax / 2)
     let clHalf = SteadyState.solve Absorbing (Mixing.m1aDiagonal w half) (Array2D.init (half + 1) (half + 1) (fun i j -> full.M1c.[i, j])) dt
     let ratio, ratioHalf = over full.Cl, over clHalf
@@ -206,8 +231,8 @@ let private paperTruncation (s: Spectrum) (acc: Accuracy) (w: float) (dt: float)
 
 /// The ℓmax → ∞ limit of C_ℓ/C_1 for ℓ ≤ g.Lout: zero-flux solutions at doubling ℓmax and Aitken limits
 /// (Convergence.limitOf), until every one has relative error ≤ g.Tol or the ℓmax limit is reached.
-/// `progress` is told each ℓmax before it is computed.
-let private converge (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (g: ConvergenceGoal) (progress: int -> unit) =
+/// `progress` is told each stage of each ℓmax before it is computed.
+let private converge (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (g: ConvergenceGoal) (progress: string -> unit) =
     let rec go (used: (int * Solved) list) (lmaxes: int list) =
         let values = used |> List.rev |> List.map (fun (_, x) -> over x.Cl) |> List.toArray
         let limits = [| for l in 0 .. g.Lout -> Convergence.limitOf (values |> Array.map (fun r -> r.[l])) |]
@@ -217,8 +242,7 @@ let private converge (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (g: Co
             try Kappa.checkSize s acc dt (2 * next); true with :? InputError -> false
         match lmaxes with
         | next :: rest when not fine && affordable next ->
-            progress next
-            go ((next, solveAt s acc w dt ZeroFlux next) :: used) rest
+            go ((next, solveAt progress s acc w dt ZeroFlux next) :: used) rest
         | _ ->
             let last = values.[values.Length - 1]
             let limitAt l = if l >= 2 && ok l then limits.[l] else None
@@ -231,14 +255,15 @@ let private converge (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (g: Co
     go [] (lmaxSequence g |> Array.toList)
 
 /// The steady-state spectrum of the mixing equation (eq. 20) and its diagnostics; `progress` is told each
-/// ℓmax of a Converged truncation before it is computed.
-let predictWith (progress: int -> unit) (p: PredictInput) : Prediction =
+/// stage (ℓ_max, κ band, M^(1c), solve, checks) as it starts: at ℓ_max = 4000 each O(ℓ_max³) stage takes about a
+/// minute on two cores.
+let predictWith (progress: string -> unit) (p: PredictInput) : Prediction =
     let s, kzz, dt = turbulence p
     let l0 = Mixing.lambda s p.Accuracy dt 0
     let l2 = Mixing.lambda s p.Accuracy dt 2
     let w = Mixing.wOf l0 l2
     let paperLmax = match p.Truncation with Paper lmax -> lmax | Converged _ -> 100
-    let paper, paperSolved = paperTruncation s p.Accuracy w dt paperLmax
+    let paper, paperSolved = paperTruncation progress s p.Accuracy w dt paperLmax
     let boundary, lmax, main, limit =
         match p.Truncation with
         | Paper lmax -> Absorbing, lmax, paperSolved, None
@@ -302,11 +327,40 @@ let mapUnits (p: Prediction) = 8.0 * Math.PI / 3.0 * p.Kzz
 let mapValue (dx: float) (dy: float) (dz: float) (uz: float) (g: float[]) (kzz: float) =
     dx * g.[0] + dy * g.[1] + dz * g.[2] + 3.0 * kzz * uz * g.[2]
 
+/// The most values C_ℓ(nΔT) an evolution may hold, (steps + 1)·ℓ_max: 2e7 doubles are 160 MB in memory and about
+/// 1 GB of CSV rows.
+[<Literal>]
+let MaxEvolutionValues = 20_000_000L
+
+/// Refuses an evolution of `steps` steps at `lmax` that has fewer than one step or more than MaxEvolutionValues values.
+let checkEvolution (steps: int) (lmax: int) =
+    if steps < 1 then inputError $"the evolution needs at least one step, got {steps}"
+    let values = int64 (steps + 1) * int64 lmax
+    if values > MaxEvolutionValues then
+        inputError $"--times {steps} at ℓ_max = {lmax} means {values} values C_ℓ(t) (CSV rows), more than {MaxEvolutionValues}; use at most {MaxEvolutionValues / int64 lmax - 1L} steps"
+
+/// The largest ℓ_max a prediction may solve at: its own, or the top of a convergence sequence.
+let lmaxBound (p: PredictInput) =
+    match p.Truncation with
+    | Paper lmax -> lmax
+    | Converged g -> Array.fold max 100 (lmaxSequence g)
+
+/// An upper estimate of the memory [bytes] a prediction holds at once: four dense (ℓ_max + 1)² matrices at its
+/// largest ℓ_max (M^(1c), the LU factors, the ℓ_max/2 block, work; measured peak 0.53 GB at 4000, of which
+/// 0.06 GB is the runtime), and for an evolution of `steps` steps eight such matrices (the matrix exponential) and
+/// its values; a scan in ℓ_max up to `scanTop` (0: none) as a solve there. The command line refuses what exceeds
+/// the memory available.
+let memoryBytes (p: PredictInput) (steps: int) (scanTop: int) : float =
+    let dense (n: int) = 8.0 * float (n + 1) * float (n + 1)
+    let l = lmaxBound p
+    let evolve = if steps > 0 then 8.0 * dense l + 8.0 * float (steps + 1) * float (l + 1) else 0.0
+    64e6 + List.max [ 4.0 * dense l; evolve; 4.0 * dense scanTop ]
+
 /// C_ℓ(nΔT), n = 0 … steps, of a prediction's mixing equation (eq. 19 in its integrated form,
 /// SteadyState.evolve, with the prediction's last ℓmax and boundary) from the QLT dipole
 /// C_1(0) = 4πK_zz²(∂_z f̄/f̄)² = (3/2)ΩK_zz S/Ω alone; it relaxes to the steady state.
 let evolve (p: Prediction) (steps: int) : float[][] =
-    if steps < 1 then inputError $"the evolution needs at least one step, got {steps}"
+    checkEvolution steps p.Lmax
     SteadyState.evolve p.Boundary p.M1a p.M1c p.OmegaDT (1.5 * p.Kzz) steps
 
 /// C_ℓ/C_1 (ℓ = 0 … lmax) of the steady state at a given ΩΔT, boundary and ℓmax, without the diagnostics

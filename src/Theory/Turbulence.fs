@@ -15,6 +15,15 @@ module Units =
     /// Microgauss [T].
     let microgauss = 1e-10
 
+    /// A rigidity [V] as a physicist writes it: 10 TV, 1.5 PV, 300 GV (4 significant digits; `separator` between
+    /// number and unit: " " for text, "" for the command-line syntax 10TV).
+    let rigidityText (separator: string) (volts: float) =
+        let value, unit = if volts >= 1e15 then volts / 1e15, "PV" elif volts >= 1e12 then volts / 1e12, "TV" else volts / 1e9, "GV"
+        value.ToString("G4", Globalization.CultureInfo.InvariantCulture) + separator + unit
+
+    /// The paper's smallest wavelength, λ_min = r_g/150 at the smallest rigidity of a study (Sec. 2.1.2).
+    let lambdaMinOverRgPaper = 150.0
+
     /// Gyroradius r_g = pc/(qB_rms) = R/(c B_rms) [pc] for rigidity R [V] in B_rms [µG]:
     /// 1.0810 pc · (R / 1 PV)/(B_rms / 1 µG).
     let gyroradiusPc (rigidityVolt: float) (bRmsMicroGauss: float) =
@@ -33,6 +42,9 @@ module Units =
     /// Seconds in a Julian year.
     let secondsPerYear = 365.25 * 86400.0
 
+    /// A time in units of 1/Ω (e.g. Ωτ_s) in years, for Ω [1/s].
+    let years (omegaTime: float) (omegaPerSecond: float) = omegaTime / omegaPerSecond / secondsPerYear
+
     /// A diffusion coefficient in units of c²/Ω converted to cm²/s, for Ω [1/s].
     let diffusionCm2PerSecond (kzz: float) (omegaPerSecond: float) = kzz * c * c / omegaPerSecond * 1e4
 
@@ -47,7 +59,7 @@ module Units =
 
     /// Default k_max/Ω: the smallest wavelength is r_g/150 at the smallest rigidity ρ_min of a study
     /// (paper, Sec. 2.1.2): 300π (ρ/ρ_min)/√(1−η).
-    let kMaxDefault (rho: float) (rhoMin: float) (eta: float) = kMaxOfLambdaMin (150.0 * rho / rhoMin) eta
+    let kMaxDefault (rho: float) (rhoMin: float) (eta: float) = kMaxOfLambdaMin (lambdaMinOverRgPaper * rho / rhoMin) eta
 
 /// The slab turbulence spectrum, defined once for the theory, QLT and the field generator
 /// (paper eq. 28 with δ(k⊥)/k⊥; docs/physics.md §2): ⟨ω_a(z) ω_b(z')⟩ = 4π δ_ab ∫₀^∞ g(k) cos(k(z−z')) dk for

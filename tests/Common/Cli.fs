@@ -1,6 +1,7 @@
 /// Running the real command line (./skymix at the repository root) from tests.
 module SkyMix.Tests.Cli
 
+open System
 open System.Diagnostics
 open System.IO
 open Expecto
@@ -40,6 +41,16 @@ let start (args: string list) : Process =
     p.BeginOutputReadLine()
     p.BeginErrorReadLine()
     p
+
+/// Starts ./skymix without waiting; the process and its standard error as it arrives.
+let startWatched (args: string list) : Process * Text.StringBuilder =
+    let p = Process.Start(info skymix [] Reference.repoRoot args)
+    let err = Text.StringBuilder()
+    p.OutputDataReceived.Add ignore
+    p.ErrorDataReceived.Add(fun e -> if not (isNull e.Data) then lock err (fun () -> err.AppendLine e.Data |> ignore))
+    p.BeginOutputReadLine()
+    p.BeginErrorReadLine()
+    p, err
 
 /// Runs a program (not skymix) and returns its exit code and output.
 let exec (program: string) (args: string list) : Result = complete (info program [] Reference.repoRoot args)

@@ -10,6 +10,7 @@ public static class ClCommand
     public static int Run(Parse.ClOptions o)
     {
         Files.CheckWritable(o.Out, "--out");
+        Files.CheckDistinct(new[] { ((string?)o.Out, "--out") }, new[] { o.Map });
         var map = Fits.Looks(o.Map) ? Fits.Read(o.Map) : MapCsv.Read(o.Map);
         var nside = Healpix.nsideOfNpix(map.Length)!.Value;
         var cl = Api.angularSpectrum(map, o.Lmax ?? 3 * nside - 1, o.Iter);

@@ -7,7 +7,7 @@ namespace SkyMix.Cli.Commands;
 
 /// <summary>
 /// <c>skymix fit RUN_DIR...</c>: ΩΔT per rigidity against the mixing equation, the law ΩΔT = a(Ωτ_s)^{1/3}
-/// across rigidities, and the dipole analysis; a table, fit.csv, fit.json and fig6_law.png.
+/// across rigidities, and the dipole analysis; a table, fit.csv, fit.json, fig6_law.png and, with --plot, Fig. 5.
 /// </summary>
 public static class FitCommand
 {
@@ -19,32 +19,53 @@ public static class FitCommand
             throw new InputError($"{twice.First()} is given twice; name each run folder once");
         var request = Request(o.Lmax, o.LFit, o.Time);
         // every folder is checked before --out is made and the first (long) fit starts
-        foreach (var dir in o.Runs) Fitting.Fittable(dir, request);
+        foreach (var dir in o.Runs)
+        {
+            var (study, finished) = Fitting.Fittable(dir, request, o.AllowPartial);
+            if (finished.Length < study.Settings.Realizations)
+                Console.Error.WriteLine($"skymix: warning: {dir} holds {finished.Length} of its {study.Settings.Realizations} realisations; fitting those (--allow-partial)");
+        }
+        Files.CheckWritable(o.Plot, "--plot");
+        var outputs = new[] { "fit.csv", "fit.json", "fig6_law.png" }.Select(f => ((string?)Path.Combine(o.Out, f), "--out")).Append((o.Plot, "--plot"));
+        Files.CheckDistinct(outputs, o.Runs.Select(d => Path.Combine(d, "run.json")));
+        var made = !Directory.Exists(o.Out);
         Files.CheckFolder(o.Out, "--out");
-        var fits = FitAll(o.Runs, request);
-        var law = Fitting.Law(fits);
-        Print(fits, law);
-        FitFiles.Write(o.Out, fits, law, Program.VersionText);
-        if (fits.Count >= 2) Plots.Law(Path.Combine(o.Out, "fig6_law.png"), fits, law);
+        try
+        {
+            var fits = FitAll(o.Runs, request, o.AllowPartial);
+            var law = Fitting.Law(fits);
+            Print(fits, law);
+            FitFiles.Write(o.Out, fits, law, Program.VersionText);
+            Plots.Law(Path.Combine(o.Out, "fig6_law.png"), fits, law);
+            if (law is null)
+                Console.Error.WriteLine("fit: no law ΩΔT = a(Ωτ_s)^1/3: it needs interior fits at two or more rigidities; fig6_law.png shows the points alone");
+            if (o.Plot is not null) Plots.SpectraFits(o.Plot, fits);
+        }
+        catch when (made)
+        {
+            // nothing half-made stays: the folder this command created goes if it is still empty
+            if (Directory.Exists(o.Out) && !Directory.EnumerateFileSystemEntries(o.Out).Any()) Directory.Delete(o.Out);
+            throw;
+        }
         return 0;
     }
 
     /// <summary>The fit request of the options; --lmax N is the paper's truncation (null: the ℓ_max → ∞ limit).</summary>
     public static FitRun.Request Request(int? lmax, int lfit, double time)
     {
-        if (lmax is int n && (n < 4 || n > Api.MaxLmax)) throw new InputError($"--lmax must be auto or lie in 4 … {Api.MaxLmax}, got {n}");
+        if (lmax is int n && (n < FitRun.MinLmax || n > Api.MaxLmax)) throw new InputError($"--lmax must be auto or lie in {FitRun.MinLmax} … {Api.MaxLmax}, got {n}");
         return Fitting.Request(lmax, lfit, time);
     }
 
     /// <summary>Fits every run folder, ordered by ρ, reporting progress on stderr.</summary>
-    public static List<FolderFit> FitAll(IEnumerable<string> runs, FitRun.Request request)
+    public static List<FolderFit> FitAll(IEnumerable<string> runs, FitRun.Request request, bool allowPartial = false)
     {
         var fits = new List<FolderFit>();
         foreach (var dir in runs)
         {
             Console.Error.Write($"fit: {dir} ... ");
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            fits.Add(Fitting.Fit(dir, request));
+            fits.Add(Fitting.Fit(dir, request, allowPartial));
             Console.Error.WriteLine($"{sw.Elapsed.TotalSeconds:F1} s");
         }
         fits.Sort((a, b) => a.Study.Settings.Rho.CompareTo(b.Study.Settings.Rho));

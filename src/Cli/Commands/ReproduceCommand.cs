@@ -22,8 +22,11 @@ public static class ReproduceCommand
         var realizations = o.Realizations > 0 ? o.Realizations : preset.Realizations;
         var device = Accelerators.Parse(o.Device);
         if (rigidities.Length < 2) throw new InputError("reproduce needs at least two rigidities (the law is fitted across them)");
+        if (rigidities.GroupBy(r => r).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InputError($"--rigidity gives {FitFiles.Rigidity(twice.Key)} twice; give each rigidity once");
         if (realizations < 2) throw new InputError($"--realizations {realizations}: the fits need at least 2 realisations per rigidity (jackknife errors)");
         var request = FitCommand.Request(o.Lmax, 0, 0);
+        FitRun.checkResolution(nside, request.Lmax);
         var eta = Defaults.Study.eta;
         var rhoMin = rigidities.Min(r => Units.rho(r, Defaults.Study.bRmsMicroGauss, Defaults.Study.lcParsec));
         var studies = rigidities.OrderBy(r => r).Select(r =>
@@ -62,6 +65,9 @@ public static class ReproduceCommand
     static (string Label, Study Study) Closest(IReadOnlyList<(string Label, Study Study)> runs, double rho) =>
         runs.OrderBy(r => Math.Abs(Math.Log(r.Study.Settings.Rho / rho))).First();
 
+    /// <summary>What the colours of a backtracked map are.</summary>
+    const string MapUnits = "colour: f(p̂)/⟨f⟩ − 1 in units of (c/Ω)|∇⟨f⟩/⟨f⟩| against the momentum direction p̂; particles arrive from −p̂";
+
     static void Figures(string dir, IReadOnlyList<(string Label, Study Study)> runs, IReadOnlyList<FolderFit> fits, FitRun.Law? law)
     {
         // Figs. 2 and 3: maps at the time closest to ΩT = 2000 of the run closest to ρ = 8.9e-4
@@ -79,17 +85,17 @@ public static class ReproduceCommand
             panels.Add(($"realisation {finished[i]}, monopole and dipole removed", Mollweide.WithoutMonopoleDipole(m)));
         }
         Mollweide.Grid(Path.Combine(dir, "fig2_maps.png"), panels, 2,
-                       $"Fig. 2: sky maps f/fbar - 1, {mapLabel} (rho = {F(mapSettings.Rho, "G3")}), Omega T = {F(times[t], "G4")}");
+                       $"Fig. 2: sky maps, {FitFiles.Label(mapSettings)} (ρ = {F(mapSettings.Rho, "G3")}), ΩT = {F(times[t], "G4")}", MapUnits);
         var mean = Enumerable.Range(0, maps[0].Length).Select(p => maps.Average(m => m[p])).ToArray();
         Mollweide.Grid(Path.Combine(dir, "fig3_mean_map.png"),
                        new List<(string, double[])> { ("ensemble average", mean), ("ensemble average, monopole and dipole removed", Mollweide.WithoutMonopoleDipole(mean)) },
-                       2, $"Fig. 3: mean of {maps.Count} realisations, {mapLabel}, Omega T = {F(times[t], "G4")}");
+                       2, $"Fig. 3: mean of {maps.Count} realisations, {FitFiles.Label(mapSettings)}, ΩT = {F(times[t], "G4")}", MapUnits);
         // Fig. 4: C_ℓ(T) of the run closest to 1 PV
         var (clLabel, clStudy) = Closest(runs, 8.9e-3);
         var clDir = Path.Combine(dir, "runs", clLabel);
         var ensemble = Ensemble.ofRealizations(Fitting.Realizations(clDir, clStudy));
         Plots.ClVersusTime(Path.Combine(dir, "fig4_cl_vs_T.png"), ensemble, new[] { 1, 2, 3, 5, 10 }.Where(l => l < ensemble.ClNum[0].Length).ToArray(),
-                           $"Fig. 4: ensemble C_l(T), {clLabel}");
+                           $"Fig. 4: ensemble Cℓ(T), {FitFiles.Label(clStudy.Settings)}");
         Plots.SpectraFits(Path.Combine(dir, "fig5_spectra.png"), fits);
         Plots.Law(Path.Combine(dir, "fig6_law.png"), fits, law);
         Plots.Dipoles(Path.Combine(dir, "fig7_dipoles.png"), fits);

@@ -18,9 +18,20 @@ public static class SimulateCommand
         var recorded = o.From is null ? null : RunJson.Read(o.From);
         var study = recorded?.Study ?? Study.Of(Settings(o));
         var settings = study.Settings;
-        var device = Accelerators.Parse(o.Device ?? recorded?.Execution.Device ?? "auto");
+        var device = Accelerators.Parse(o.Device ?? recorded?.Execution.Device ?? Defaults.Simulate.device);
         var shard = new Shard(o.ShardIndex, o.ShardCount);
         var dir = o.Out ?? DefaultOut(settings);
+        if (o.Plot is not null)
+        {
+            if (!shard.IsWhole) throw new InputError("--plot: a shard is not fitted alone; merge the shards, then skymix fit DIR --plot FILE");
+            if (settings.Realizations < 2) throw new InputError("--plot fits the run, which needs at least 2 realisations (jackknife errors)");
+            Files.CheckWritable(o.Plot, "--plot");
+        }
+        try
+        {
+            foreach (var warning in Api.warnings(Theory(settings, 2))) Console.Error.WriteLine($"skymix: warning: {warning}");
+        }
+        catch (InputError) { } // a study the theory cannot describe is still simulated; the summary says so
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
@@ -48,6 +59,11 @@ public static class SimulateCommand
                               "when every shard is done, combine them with skymix merge SHARD_DIRS... --out DIR");
         }
         else Summary(study, ensemble, dir);
+        if (ensemble is not null && o.Plot is not null)
+        {
+            var fits = FitCommand.FitAll(new[] { dir }, Fitting.Request(null, 0, 0));
+            Plots.SpectraFits(o.Plot, fits);
+        }
         return 0;
     }
 
@@ -89,6 +105,11 @@ public static class SimulateCommand
 
     static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
 
+    /// <summary>The mixing equation for a study (ΩΔT from the law, its ℓ_max → ∞ limit for ℓ ≤ lout).</summary>
+    static Api.PredictInput Theory(StudySettings s, int lout) =>
+        new(s.Rho, s.Eta, s.Q, s.KMax, Api.Truncation.NewConverged(Api.ConvergenceGoal.Default.WithLout(lout)),
+            FSharpOption<double>.None, Defaults.Predict.lawA, Accuracy.Default);
+
     static void Summary(Study study, EnsembleStats e, string dir)
     {
         var s = study.Settings;
@@ -96,6 +117,7 @@ public static class SimulateCommand
         Console.WriteLine($"Backtracking run in {dir}: ρ = {F(s.Rho, "0.000e+00")}, η = {F(s.Eta, "G3")}, Nside {s.Nside}, " +
                           $"{e.Count} realisations, dt = {F(study.Dt, "G3")}/Ω, k_max = {F(s.KMax, "G4")} Ω/c");
         Console.WriteLine();
+        Console.WriteLine("K_zz in c²/Ω; C_1^sub and the shot noise N in (c/Ω)²|∇f̄/f̄|² (map units); the errors are jackknife errors:");
         Console.WriteLine($"{"ΩT",9} {"K_zz(T)",10} {"± err",8} {"K_zz/QLT",9} {"C_1^sub",11} {"noise N",11}");
         var kzzQlt = study.KzzQlt;
         // a jackknife needs two realisations
@@ -112,9 +134,7 @@ public static class SimulateCommand
         // the mixing-equation prediction for the same ρ (ΩΔT from the law with a = 4): its ℓ_max → ∞ limit and the
         // paper's truncation at ℓ_max = 100
         var lmax = Math.Min(3 * s.Nside - 1, 30);
-        var input = new Api.PredictInput(s.Rho, s.Eta, s.Q, s.KMax,
-            Api.Truncation.NewConverged(Api.ConvergenceGoal.Default.WithLout(Math.Max(lmax, 2))),
-            FSharpOption<double>.None, Theory.Fit.paperA, Accuracy.Default);
+        var input = Theory(s, Math.Max(lmax, 2));
         Api.Prediction? p = null;
         try { p = Api.predict(input); }
         catch (InputError outside) { Console.WriteLine($"(no mixing-matrix prediction for this study: {outside.Message})"); }

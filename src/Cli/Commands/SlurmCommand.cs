@@ -21,6 +21,7 @@ public static class SlurmCommand
             throw new InputError($"--shards {o.Shards}: the study has {settings.Realizations} realisations; use at most {settings.Realizations} shards");
         var study = Path.GetFullPath(o.Out);
         if (File.Exists(study)) throw new InputError($"--out {o.Out} is a file; give a folder");
+        CheckExisting(o.Out, study, settings, o.Shards);
         var scripts = Path.Combine(study, "slurm");
         SlurmScripts.Write(new SlurmJob(
             o.Shards, study, $"skymix-{SimulateCommand.DefaultOut(settings).Split("simulate-")[^1]}", settings.Realizations, Launcher(),
@@ -30,6 +31,24 @@ public static class SlurmCommand
         Console.WriteLine($"without Slurm: {Path.Combine(scripts, "run-local.sh")}");
         Console.WriteLine($"the merged run will be {study}; then: skymix fit {study}");
         return 0;
+    }
+
+    /// <summary>Refuses a study folder that already holds another study, or the shards of this one cut another way:
+    /// every task would fail (its shard folder refuses other settings) or the merge would find realisations twice.</summary>
+    static void CheckExisting(string given, string study, StudySettings settings, int shards)
+    {
+        if (File.Exists(Path.Combine(study, "run.json")) && RunJson.Difference(RunJson.Open(study).Study.Settings, settings) is string d)
+            throw new InputError($"--out {given} holds another study ({d}); give a new folder");
+        var shardRoot = Path.Combine(study, "shards");
+        if (!Directory.Exists(shardRoot)) return;
+        foreach (var dir in Directory.EnumerateDirectories(shardRoot).Where(x => File.Exists(Path.Combine(x, "run.json"))).Order())
+        {
+            var old = RunJson.Open(dir);
+            if (RunJson.Difference(old.Study.Settings, settings) is string diff)
+                throw new InputError($"{dir} holds a shard of another study ({diff}); give a new --out");
+            if (old.Execution.Shard.Count != shards)
+                throw new InputError($"--out {given} holds this study cut into {old.Execution.Shard.Count} shards; use --shards {old.Execution.Shard.Count} (the tasks resume), or a new folder");
+        }
     }
 
     /// <summary>The #SBATCH lines both jobs share.</summary>
