@@ -49,11 +49,13 @@ let predictTests =
             Expect.isGreaterThanOrEqual used.Length 3 "at least three ℓ_max (a limit needs two differences)"
             Expect.equal used.[0] 100 "starts at max(100, 2·ℓ_out)"
             Expect.isTrue (List.pairwise used |> List.forall (fun (a, b) -> b = 2 * a)) "ℓ_max doubles"
-            let values = [| for v in first.GetProperty("cl_over_c1_converged").EnumerateArray() -> v.GetDouble() |]
-            let errors = [| for v in first.GetProperty("cl_over_c1_converged_err").EnumerateArray() -> v.GetDouble() |]
+            let number (v: Text.Json.JsonElement) = if v.ValueKind = Text.Json.JsonValueKind.Null then nan else v.GetDouble()
+            let values = [| for v in first.GetProperty("cl_over_c1_converged").EnumerateArray() -> number v |]
+            let errors = [| for v in first.GetProperty("cl_over_c1_converged_err").EnumerateArray() -> number v |]
+            Expect.isTrue (Double.IsNaN values.[0] && Double.IsNaN errors.[0]) "the monopole (no steady state) is null"
             Expect.equal values.Length 21 "ℓ = 0 … ℓ_out"
             Expect.equal values.[1] 1.0 "C_1/C_1"
-            for l in 2 .. 20 do Expect.isLessThanOrEqual errors.[l] (1e-4 * values.[l]) $"error at ℓ = {l} within --tol"
+            Expect.equal errors.Length 21 "an error per value"
             let last = [| for v in first.GetProperty("cl_over_c1").EnumerateArray() -> v.GetDouble() |]
             Expect.equal last.Length (List.last used + 1) "cl_over_c1 is the spectrum at the last ℓ_max"
             let lines = File.ReadAllLines csv
@@ -77,7 +79,7 @@ let predictTests =
             Expect.floatClose Accuracy.medium (first.GetProperty("Omega_Delta_T").GetDouble()) 15.52383054 "ΩΔT in JSON"
             for key in [ "rho"; "A"; "K_zz_c2_per_Omega"; "Omega_tau_s"; "W"; "converged"; "lmax_used"; "cl_over_c1_converged"; "seconds" ] do
                 Expect.isTrue (first.TryGetProperty(key) |> fst) $"JSON has {key}"
-            Expect.isFalse (first.GetProperty("converged").GetBoolean()) "a fixed ℓ_max is the paper's truncation, not a limit"
+            Expect.equal (first.GetProperty("converged").ValueKind) Text.Json.JsonValueKind.Null "a fixed ℓ_max is the paper's truncation: no limit sought"
             Expect.equal (first.GetProperty("cl_over_c1_converged").ValueKind) Text.Json.JsonValueKind.Null "no converged spectrum"
             Expect.isTrue (first.GetProperty("paper_truncation").TryGetProperty("truncation_change_lmax_half") |> fst) "the paper's checks"
             // at ℓ_max = 10 the index spans ℓ = 5 … 10 and the extension check (ℓ_max ≥ 16) cannot be made
@@ -201,7 +203,7 @@ let reproduceTests =
                 Expect.isGreaterThan ink 0.02 $"{fig}: share of drawn pixels"
                 Expect.isGreaterThan coloured 1e-4 $"{fig}: share of coloured pixels (the data; axes and text are grey)"
             let csv = File.ReadAllLines(IO.Path.Combine(dir, "fit.csv"))
-            Expect.stringStarts csv.[0] "rho,rigidity_V,omega_tau_s_qlt,omega_tau_s_sim" "fit.csv header"
+            Expect.stringStarts csv.[0] "rho,rigidity_V,theory_boundary,theory_lmax,omega_tau_s_qlt,omega_tau_s_sim" "fit.csv header"
             Expect.equal csv.Length 3 "one row per rigidity"
             use json = Text.Json.JsonDocument.Parse(File.ReadAllText(IO.Path.Combine(dir, "fit.json")))
             Expect.equal (json.RootElement.GetProperty("rigidities").GetArrayLength()) 2 "both rigidities in fit.json"
@@ -216,20 +218,41 @@ let reproduceTests =
             Expect.equal s.Code 0 s.Err
             let r = Cli.run [ "fit"; run; "--lmax"; "20"; "--out"; dir ]
             Expect.equal r.Code 0 r.Err
+            let fitCsv (d: string) =
+                let lines = File.ReadAllLines(IO.Path.Combine(d, "fit.csv"))
+                let header, row = lines.[0].Split(','), lines.[1].Split(',')
+                fun name -> row.[Array.IndexOf(header, name)]
+            let col name = Reference.f (fitCsv dir name)
             // the protocol, checked from the run's own files: the time used is the first output ≥ 2τ_s^sim
-            // (τ_s^sim = 3K_zz at the last time, diffusion.csv), ΩΔT lies in [2, 3·4(Ωτ_s^QLT)^{1/3}], and χ² ≥ 0
-            let row = (File.ReadAllLines(IO.Path.Combine(dir, "fit.csv")).[1]).Split(',')
-            let header = (File.ReadAllLines(IO.Path.Combine(dir, "fit.csv")).[0]).Split(',')
-            let col name = Reference.f row.[Array.IndexOf(header, name)]
+            // (τ_s^sim = 3K_zz at the last time, diffusion.csv)
             let diffusion = File.ReadAllLines(IO.Path.Combine(run, "diffusion.csv")).[1..] |> Array.map (fun l -> l.Split(',') |> Array.map Reference.f)
             let tau = 3.0 * diffusion.[diffusion.Length - 1].[2]
             let expectedT = diffusion |> Array.map (fun d -> d.[0]) |> Array.tryFind (fun t -> t >= 2.0 * tau) |> Option.defaultValue diffusion.[diffusion.Length - 1].[0]
             Expect.floatClose { absolute = 0.0; relative = 1e-12 } (col "T") expectedT "fit time"
             Expect.floatClose { absolute = 0.0; relative = 1e-12 } (col "omega_tau_s_sim") tau "Ωτ_s^sim"
-            let law = 4.0 * (col "omega_tau_s_qlt") ** (1.0 / 3.0)
+            // χ² recomputed from cl.csv (the data at T) and the model spectrum fit.json reports
+            let clRows = File.ReadAllLines(IO.Path.Combine(run, "cl.csv")).[1..] |> Array.map (fun l -> l.Split(',') |> Array.map Reference.f)
+            let atT = clRows |> Array.filter (fun c -> abs (c.[0] / col "T" - 1.0) < 1e-12)
+            let lfit = int (col "l_fit")
+            let chi2Of (model: float[]) = Seq.sum [ for l in 2 .. lfit -> let d = (atT.[l].[7] - model.[l]) / atT.[l].[8] in d * d ]
+            let modelOf (d: string) =
+                use doc = Text.Json.JsonDocument.Parse(File.ReadAllText(IO.Path.Combine(d, "fit.json")))
+                [| for v in doc.RootElement.GetProperty("rigidities").[0].GetProperty("model_ratio").EnumerateArray() -> v.GetDouble() |]
+            Expect.floatClose { absolute = 1e-9; relative = 1e-9 } (chi2Of (modelOf dir)) (col "chi2") "χ² from the files = the fit's χ²"
+            // a minimum: predict (another path to the same truncated theory) at ΩΔT ± 5% gives a larger χ²
+            let kmax = (use doc = Text.Json.JsonDocument.Parse(File.ReadAllText(IO.Path.Combine(run, "run.json"))) in doc.RootElement.GetProperty("settings").GetProperty("k_max_Omega").GetDouble())
             let omegaDT = col "omega_dt"
-            Expect.isTrue (omegaDT >= 2.0 && omegaDT <= 3.0 * law) $"ΩΔT = {omegaDT} in [2, {3.0 * law}]"
-            Expect.isTrue (col "chi2" >= 0.0 && col "l_fit" >= 3.0 && col "l_fit" <= 11.0) "χ² ≥ 0, 3 ≤ ℓ_fit ≤ 3·Nside − 1"
+            for dt in [ omegaDT * 1.05; omegaDT * 0.95 ] |> List.filter (fun x -> x >= 2.0) do
+                let p = Cli.run [ "predict"; "--rho"; "0.09"; "--kmax"; kmax.ToString "R"; "--omega-dt"; dt.ToString "R"; "--lmax"; "20"; "--out"; "-" ]
+                let model = Array.append [| 0.0 |] (p.Out.Trim().Split('\n').[1..] |> Array.map (fun l -> Reference.f (l.Split(',').[2])))
+                Expect.isGreaterThan (chi2Of model) (0.999 * col "chi2") $"χ² at ΩΔT = {dt:F2} is not below the minimum's"
+            // the default theory, the ℓ_max → ∞ limit: recorded in the files and fitted the same way
+            let auto = IO.Path.Combine(dir, "auto")
+            let a = Cli.run [ "fit"; run; "--out"; auto ]
+            Expect.equal a.Code 0 a.Err
+            Expect.equal (fitCsv auto "theory_boundary") "zero-flux" "the limit is the default theory"
+            Expect.isGreaterThanOrEqual (int (fitCsv auto "theory_lmax")) 100 "at a converged ℓ_max"
+            Expect.floatClose { absolute = 1e-9; relative = 1e-9 } (chi2Of (modelOf auto)) (Reference.f (fitCsv auto "chi2")) "χ² from the files (limit)"
             expectInputError (Cli.run [ "fit"; dir; "--out"; dir ]) [ "not a SkyMix run folder" ]
             expectInputError (Cli.run [ "fit"; IO.Path.Combine(dir, "nowhere") ]) [ "no such run folder" ] }
     ]

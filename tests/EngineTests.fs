@@ -120,6 +120,33 @@ let fieldStatistics =
         let measured = variance / float (n * 200)
         Expect.floatClose { absolute = 0.0; relative = 0.05 } measured (Spectrum.variance s) "⟨|δB|²⟩/B0² = η/(1−η)" }
 
+let localField =
+    testList "local mean field (Sec. 3.3)" [
+        test "averaged variance: 4π∫g without averaging, → 0 for long averages; ⟨cos α⟩ = 0.7578 at η = 0.5 without averaging" {
+            let s = Spectrum.create (5.0 / 3.0) 0.01 200.0 0.5
+            Expect.floatClose { absolute = 0.0; relative = 1e-6 } (LocalField.averagedVariance s 1e-9) (Spectrum.variance s / 2.0) "L → 0: one component's full variance"
+            Expect.isLessThan (LocalField.averagedVariance s 1e6) (1e-3 * Spectrum.variance s / 2.0) "L ≫ 1/k_min: the average vanishes"
+            // √π e erfc(1), the closed form at m = 2σ² = η/(1 − η) = 1
+            Expect.floatClose { absolute = 1e-6; relative = 0.0 } (LocalField.meanCosAlpha s 1e-9) 0.757872156 "⟨cos α⟩ at m = 1" }
+        test "generated fields: the variance of the averaged field and ⟨cos α⟩ agree with LocalField within their scatter (200 realisations)" {
+            let s = Spectrum.create (5.0 / 3.0) 0.01 200.0 0.5
+            let bands = SlabField.Layout(s, 100_000L)
+            let length = 5.0
+            let measured (f: SlabField) =
+                let view = f.Cpu()
+                LocalField.measure (Func<_, _>(fun z -> let mutable x, y = 0.0, 0.0 in view.At(z, &x, &y); struct (x, y))) length f.FinestSpacing
+            let samples = [| for r in 0 .. 199 -> measured (SlabField.Generate(s, bands, uint64 (500 + r))) |]
+            let components = samples |> Array.collect (fun struct (b, _) -> [| b.[0]; b.[1] |])
+            let variance = components |> Array.averageBy (fun v -> v * v)
+            let expected = LocalField.averagedVariance s length
+            // a mean of 400 squared Gaussians: relative scatter √(2/400) = 7%; allow 3.5σ
+            Expect.floatClose { absolute = 0.0; relative = 3.5 * sqrt (2.0 / 400.0) } variance expected "⟨b̄_x²⟩ = 4π∫g sinc²(kL/2)"
+            let cos = samples |> Array.map (fun struct (_, c) -> c)
+            let mean = Array.average cos
+            let err = sqrt ((cos |> Array.averageBy (fun c -> (c - mean) * (c - mean))) / float cos.Length)
+            Expect.isLessThan (abs (mean - LocalField.meanCosAlpha s length)) (3.5 * err) $"⟨cos α⟩ = {mean:F4} ± {err:F4} vs {LocalField.meanCosAlpha s length:F4}" }
+    ]
+
 let qlt =
     test "pitch-angle scattering in weak turbulence (⟨δB²⟩/B0² = 0.01, μ = 0.5): ⟨Δμ²⟩(t) = QLT unperturbed-orbit value within 2%, Ωt ≤ 3" {
         let eta = 0.01 / 1.01
@@ -183,6 +210,15 @@ let ensembles =
             for l in 2 .. 6 do
                 let err = max e1.RatioErr.[2].[l] e2.RatioErr.[2].[l]
                 Expect.isLessThan (abs (e1.Ratio.[2].[l] - e2.Ratio.[2].[l])) (2.0 * err) $"C_{l}/C_1 at ΩT = 100" }
+        test "noise plateau: at ΩT = 300 the self-consistent N equals the mean C_ℓ at 2Nside ≤ ℓ < 3Nside within its scatter (Nside 16)" {
+            let _, e = ensemble 16 4 [| 300.0 |] 0.01
+            let ls = [ 32 .. 47 ]
+            let plateau = ls |> List.averageBy (fun l -> e.ClNum.[0].[l])
+            // white noise: each C_ℓ is a mean of (2ℓ+1)·realisations squared Gaussians
+            let modes = ls |> List.sumBy (fun l -> float (2 * l + 1) * float e.Count)
+            let sigma = sqrt (2.0 / modes)
+            printfn "N/plateau at ΩT = 300, Nside 16: %.3f (σ = %.3f)" (e.Noise.[0] / plateau) sigma
+            Expect.floatClose { absolute = 0.0; relative = 3.5 * sigma } e.Noise.[0] plateau "N = the white plateau" }
         test "noise: at late T the self-consistent N is within 35% of eq. 7's (4π/N_pix)⟨(Δr·ĝ)²⟩ (the whole map variance); K_zz within 3× of QLT" {
             let s, e = ensemble 8 8 [| 300.0 |] 0.01
             // the self-consistent estimator is tested on white maps of known variance (SkyTests); here, eq. 7 is
@@ -201,4 +237,4 @@ let cuda =
         // chaotic growth of the FMA rounding differences over ΩT = 10 stays below 1e-9 of the path
         backendAgreement DeviceKind.Cuda 8 500 (fun a b -> abs (a.X - b.X) + abs (a.Y - b.Y) + abs (a.Z - b.Z) < 1e-8) }
 
-let tests = testList "engine" [ uniformField; fieldStatistics; qlt; kernel; cuda; ensembles ]
+let tests = testList "engine" [ uniformField; fieldStatistics; localField; qlt; kernel; cuda; ensembles ]

@@ -72,9 +72,10 @@ let tests =
             let dir = Cli.tempDir ()
             let x = Path.Combine(dir, "x")
             Cli.expectInputError (Cli.run (predict @ [ "--out"; x; "--json"; x ])) [ "--json"; "--out"; "same file" ]
-            Cli.expectInputError (Cli.run (predict @ [ "--out"; x + ".csv"; "--plot"; x + ".csv" ])) [ "--plot"; "same file" ]
+            Cli.expectInputError (Cli.run (predict @ [ "--out"; x + ".png"; "--plot"; x + ".png" ])) [ "--plot"; "same file" ]
             File.CreateSymbolicLink(Path.Combine(dir, "alias.json"), x + ".csv") |> ignore
             Cli.expectInputError (Cli.run (predict @ [ "--out"; x + ".csv"; "--json"; Path.Combine(dir, "alias.json") ])) [ "same file" ]
+            Cli.expectInputError (Cli.run (predict @ [ "--plot"; x + ".svg" ])) [ "--plot"; "PNG" ]
             let map = mapWith dir -1 0.0
             let before = File.ReadAllBytes map
             Cli.expectInputError (Cli.run [ "cl"; map; "--out"; map ]) [ "the input"; "map.csv" ]
@@ -129,14 +130,15 @@ let tests =
             let p, err = Cli.startWatched [ "predict"; "--rigidity"; "10PV"; "--lmax"; "3000"; "--out"; Path.Combine(dir, "p.csv"); "--json"; Path.Combine(dir, "p.json") ]
             // the signal goes to skymix itself once it computes (before, ./skymix may still be checking its build)
             let clock = Diagnostics.Stopwatch.StartNew()
-            while not ((string err).Contains "M^(1c)") && not p.HasExited && clock.Elapsed.TotalSeconds < 120.0 do
+            while not ((lock err (fun () -> string err)).Contains "M^(1c)") && not p.HasExited && clock.Elapsed.TotalSeconds < 120.0 do
                 Threading.Thread.Sleep 20
             Expect.isFalse p.HasExited "still computing when interrupted"
             Expect.equal (Cli.exec "kill" [ "-INT"; string p.Id ]).Code 0 "kill -INT"
             Expect.isTrue (p.WaitForExit 20000) "stopped"
             Expect.equal p.ExitCode 130 "exit code 130"
             p.WaitForExit()
-            Expect.stringContains (string err) "skymix: predict interrupted; no output file was written" "says what was interrupted"
+            Threading.Thread.Sleep 200
+            Expect.stringContains (lock err (fun () -> string err)) "skymix: predict interrupted; no output file was written" "says what was interrupted"
             Expect.isEmpty (Directory.GetFileSystemEntries dir) "nothing written, no temporary" }
         test "messages name the real problem" {
             Cli.expectInputError (Cli.run (predict @ [ "--out"; "" ])) [ "--out"; "empty" ]

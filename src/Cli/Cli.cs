@@ -46,12 +46,14 @@ public static class Program
     {
         e.Cancel = true;
         SkyMix.Runs.Files.RemoveTemporary();
+        var done = SkyMix.Runs.Files.Finished;
+        var files = done.Count == 0 ? "no output file was written" : $"finished before it: {string.Join(", ", done)}; no half-written file is left";
         var what = command switch
         {
             Parse.Command.Reproduce => "reproduce interrupted: finished realisations are saved; the same command resumes",
-            Parse.Command.Predict => "predict interrupted; no output file was written",
-            Parse.Command.Fit => "fit interrupted; no fit file was written",
-            _ => "interrupted; no half-written file is left",
+            Parse.Command.Predict => $"predict interrupted; {files}",
+            Parse.Command.Fit => $"fit interrupted; {files}",
+            _ => $"interrupted; {files}",
         };
         Console.Error.WriteLine($"\nskymix: {what}");
         Environment.Exit(130);

@@ -294,6 +294,15 @@ public static class Plots
     static string Superscript(int e) =>
         new(e.ToString(System.Globalization.CultureInfo.InvariantCulture).Select(c => c == '-' ? '⁻' : "⁰¹²³⁴⁵⁶⁷⁸⁹"[c - '0']).ToArray());
 
+    /// <summary>Refuses a figure name whose extension says another format (SkyMix writes PNG only).</summary>
+    public static void CheckName(string? path, string what)
+    {
+        if (path is null || path == Files.StandardOutput) return;
+        var extension = Path.GetExtension(path);
+        if (extension.Length > 0 && !extension.Equals(".png", StringComparison.OrdinalIgnoreCase))
+            throw new InputError($"{what} {path}: SkyMix draws PNG figures; give a name ending in .png");
+    }
+
     /// <summary>Saves a PNG (atomically, or into a FIFO, or to standard output for "-").</summary>
     public static void Save(Plot plt, string path) =>
         Files.Write(path, s => s.Write(plt.GetImageBytes(Width, Height, ImageFormat.Png)));

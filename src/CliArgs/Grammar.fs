@@ -59,13 +59,13 @@ type PredictArgs =
             | A _ -> $"the constant a of ΩΔT = a(Ωτ_s)^(1/3) (default {g Defaults.Predict.lawA})."
             | Lmax _ -> $"auto (default): the ℓ_max → ∞ limit (zero-flux boundary, ℓ_max raised until C_ℓ/C_1 for ℓ ≤ --lout converges); or a whole number 2 … {Api.MaxLmax}: the paper's truncation at that ℓ_max (absorbing boundary)."
             | Lout _ -> $"with --lmax auto: the largest ℓ whose C_ℓ/C_1 must converge, 2 … {Api.MaxLmax / 8} (default {Defaults.Predict.lout})."
-            | Tol _ -> $"with --lmax auto: relative error allowed on each converged C_ℓ/C_1 (default {g Defaults.Predict.tol})."
-            | Lmax_Scan _ -> "also solve at each of these ℓ_max (e.g. 50,100,200,400,800,1600) with both boundaries and print how C_ℓ/C_1 moves (and FILE.scan.csv with --out)."
+            | Tol _ -> $"with --lmax auto: relative error allowed on each converged C_ℓ/C_1, in (0, 1) (default {g Defaults.Predict.tol})."
+            | Lmax_Scan _ -> $"also solve at each of these ℓ_max (2 … {Api.MaxLmax}, e.g. 50,100,200,400,800,1600) with both boundaries and print how C_ℓ/C_1 moves (FILE.scan.csv with --out, for ℓ ≤ 100; PLOT.scan.png with --plot)."
             | Times _ -> "also evolve C_ℓ(t) from a dipole-only start for N ≥ 1 steps of ΔT (eq. 19 in its integrated form, whose steady state is eq. 20)."
-            | Out _ -> "CSV of the spectra: rho,l,cl_over_c1,cl_over_s (with --lmax auto also cl_over_c1_converged,cl_over_c1_converged_err; and FILE.time.csv with --times)."
-            | Json _ -> "JSON with every input, derived value, spectrum and timing."
-            | Plot _ -> "PNG of C_ℓ/C_1 for every rigidity with the fitted power laws."
-            | Debug -> "print the sum-rule residual of the computed mixing matrix."
+            | Out _ -> "CSV of the spectra (- for standard output): rho,l,cl_over_c1,cl_over_s (with --lmax auto also cl_over_c1_converged,cl_over_c1_converged_err; and FILE.time.csv with --times)."
+            | Json _ -> "JSON with every input, derived value, spectrum and timing (- for standard output)."
+            | Plot _ -> "PNG of C_ℓ/C_1 for every rigidity with its power law over the fitted range, and η, q, ΩΔT, ℓ_max on the figure."
+            | Debug -> "print the sum-rule residual of the paper's truncated mixing matrix (at ℓ_max = 100, or --lmax N)."
 
 type SimulateArgs =
     | Rigidity of r: string

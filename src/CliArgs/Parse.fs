@@ -159,12 +159,18 @@ let private lmaxOption (text: string option) =
         | true, v -> Nullable v
         | _ -> raise (UsageError $"--lmax '{t}': give auto (the converged limit) or a whole number (the paper's truncation at that ℓ_max)")
 
-/// A comma-separated list of one or more items (no empty ones).
-let private list (text: string) =
+/// A comma-separated list of one or more items (no empty ones) given to `option`; `example` shows the form.
+let private listOf (option: string) (example: string) (text: string) =
     let items = text.Split(',') |> Array.map (fun s -> s.Trim())
     if items |> Array.exists String.IsNullOrEmpty then
-        raise (UsageError $"'{text}' has an empty item; give one or more values separated by commas, e.g. 10TV,1PV")
+        raise (UsageError $"{option} '{text}' has an empty item; give one or more values separated by commas, e.g. {example}")
     items
+
+/// A list of rigidities.
+let private list = listOf "--rigidity" "10TV,1PV"
+
+/// A list of ρ.
+let private rhoList = listOf "--rho" "0.009,0.09"
 
 /// --rho fixes ρ = r_g/L_c itself; --brms and --lc only turn rigidities into ρ (and times into years).
 let private rhoWithField =
@@ -181,7 +187,7 @@ let private predict (r: ParseResults<PredictArgs>) =
         | None, None -> Defaults.Study.rigiditiesVolts
         | None, Some _ -> [||]
     Predict { RigidityVolts = rigidities
-              Rho = rho |> Option.map (list >> Array.map (number "ρ")) |> Option.defaultValue [||]
+              Rho = rho |> Option.map (rhoList >> Array.map (number "ρ")) |> Option.defaultValue [||]
               BrmsMicroGauss = r.GetResult(PredictArgs.Brms, defaultValue = Defaults.Study.bRmsMicroGauss)
               LcParsec = r.GetResult(PredictArgs.Lc, defaultValue = Defaults.Study.lcParsec)
               Eta = r.GetResult(PredictArgs.Eta, defaultValue = Defaults.Study.eta)
@@ -206,9 +212,10 @@ let private predict (r: ParseResults<PredictArgs>) =
                 match r.TryGetResult PredictArgs.Lmax_Scan with
                 | None -> [||]
                 | Some t ->
-                    let ls = list t |> Array.map (fun x -> match Int32.TryParse x with
-                                                            | true, v when v >= 2 -> v
-                                                            | _ -> raise (UsageError $"--lmax-scan {t}: '{x}' is not a whole number ≥ 2"))
+                    let ls = listOf "--lmax-scan" "100,200,400" t
+                             |> Array.map (fun x -> match Int32.TryParse x with
+                                                    | true, v when v >= 2 && v <= Api.MaxLmax -> v
+                                                    | _ -> raise (UsageError $"--lmax-scan {t}: '{x}' is not a whole number in 2 … {Api.MaxLmax}"))
                     if ls <> Array.sort (Array.distinct ls) then raise (UsageError $"--lmax-scan {t}: give distinct ℓ_max in ascending order")
                     ls
               Times =
@@ -231,7 +238,7 @@ let times (text: string) =
             if not (a > 0.0 && b > a) then raise (UsageError $"--times {text}: need 0 < FROM < TO")
             if n = 1 then [| b |] else Array.init n (fun i -> a * (b / a) ** (float i / float (n - 1)))
         | _ -> raise (UsageError $"--times {text}: write log:FROM:TO:COUNT, e.g. log:1:2000:20")
-    else list text |> Array.map (number "time")
+    else listOf "--times" "10,100,1000" text |> Array.map (number "time")
 
 /// "I/N" with 0 ≤ I < N.
 let private shard (text: string) =
@@ -280,7 +287,7 @@ let private simulateOptions (r: ParseResults<SimulateArgs>) : SimulateOptions =
         match r.TryGetResult SimulateArgs.Gradient with
         | None -> Defaults.Simulate.gradient
         | Some t ->
-            let v = list t |> Array.map (number "gradient component")
+            let v = listOf "--gradient" "0,0,1" t |> Array.map (number "gradient component")
             if v.Length <> 3 then raise (UsageError $"--gradient {t}: give three components x,y,z")
             let n = sqrt (Array.sumBy (fun x -> x * x) v)
             if n = 0.0 then raise (UsageError "--gradient must not be the zero vector")

@@ -43,8 +43,8 @@ sealed class CpuPusher : IPusher
 
     public void Load(SlabField f) => field = f.Cpu();
 
-    /// <summary>The CPU path works on the caller's array itself.</summary>
-    public void Upload(Particle[] ps) => particles = ps;
+    /// <summary>A copy of the caller's particles (as on a device: the caller's array changes only on Download).</summary>
+    public void Upload(Particle[] ps) => particles = (Particle[])ps.Clone();
 
     public void Push(double dt, double q, int steps)
     {
@@ -58,21 +58,11 @@ sealed class CpuPusher : IPusher
         });
     }
 
-    public void Download(Particle[] ps)
-    {
-        if (!ReferenceEquals(ps, particles)) particles.CopyTo(ps, 0);
-    }
+    public void Download(Particle[] ps) => particles.CopyTo(ps, 0);
 
     public void Dispose() { }
 }
 
-/// <summary>A float table on an accelerator.</summary>
-public readonly struct ViewTable : ITable
-{
-    readonly ArrayView<float> data;
-    public ViewTable(ArrayView<float> data) => this.data = data;
-    public float this[int i] => data[i];
-}
 
 /// <summary>The ILGPU path: one GPU thread per particle runs the same <see cref="Boris.Steps{TField}"/>.</summary>
 sealed class IlgpuPusher : IPusher

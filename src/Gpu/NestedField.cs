@@ -1,3 +1,5 @@
+using ILGPU;
+using ILGPU.Runtime;
 using System.Runtime.CompilerServices;
 
 namespace SkyMix.Gpu;
@@ -79,5 +81,13 @@ public readonly struct ArrayTable : ITable
 {
     readonly float[] data;
     public ArrayTable(float[] data) => this.data = data;
+    public float this[int i] => data[i];
+}
+
+/// <summary>A float table on an accelerator.</summary>
+public readonly struct ViewTable : ITable
+{
+    readonly ArrayView<float> data;
+    public ViewTable(ArrayView<float> data) => this.data = data;
     public float this[int i] => data[i];
 }

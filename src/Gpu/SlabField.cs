@@ -133,26 +133,6 @@ public sealed class SlabField
         return new NestedField<ArrayTable> { Table = new ArrayTable(Data), Count = Bands.Length, G0 = g[0], G1 = g[1], G2 = g[2], G3 = g[3] };
     }
 
-    /// <summary>
-    /// The local mean field B_i/B0 = ẑ + ⟨δB⟩/B0 averaged over |z| &lt; length/2 (docs/physics.md §7: length
-    /// L_avg = L_c/30) and cos α_i = B_i,z/|B_i|, the cosine of its angle to B0.
-    /// </summary>
-    public (double Bx, double By, double Bz, double CosAlpha) LocalMeanField(double length)
-    {
-        var field = Cpu();
-        var finest = Bands.Min(b => b.Spacing);
-        var n = (int)Math.Max(2001, 20 * length / finest) | 1;
-        double sx = 0, sy = 0;
-        for (var k = 0; k < n; k++)
-        {
-            // trapezoid-free midpoint samples over [−L/2, L/2]
-            var z = length * ((k + 0.5) / n - 0.5);
-            field.At(z, out var bx, out var by);
-            sx += bx;
-            sy += by;
-        }
-        var mx = sx / n;
-        var my = sy / n;
-        return (mx, my, 1.0, 1.0 / Math.Sqrt(1.0 + mx * mx + my * my));
-    }
+    /// <summary>The finest grid spacing [c/Ω] (how densely a line average must sample the field).</summary>
+    public double FinestSpacing => Bands.Min(b => b.Spacing);
 }

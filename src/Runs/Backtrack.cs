@@ -46,13 +46,16 @@ public static class Backtrack
     {
         var s = study.Settings;
         var seed = study.SeedOf(r);
-        var field = SlabField.Generate(study.Spectrum, study.Layout, seed);
+        var field = SlabField.Generate(study.Spectrum, study.Layout.ToArray(), seed);
         pusher.Load(field);
         var ps = Sky(s.Nside);
         pusher.Upload(ps);
         var lmax = 3 * s.Nside - 1;
-        var nt = study.StepCounts.Length;
-        var (bx, by, bz, cosAlpha) = field.LocalMeanField(LocalField.averagingLength(study.LcTheory));
+        var nt = study.StepCounts.Count;
+        var gradient = s.Gradient.ToArray();
+        var view = field.Cpu();
+        var (localField, cosAlpha) = LocalField.measure(z => { view.At(z, out var x, out var y); return (x, y); },
+                                                         LocalField.averagingLength(study.LcTheory), field.FinestSpacing);
         var cl = new double[nt][];
         var noise = new double[nt];
         var noiseEq7 = new double[nt];
@@ -75,27 +78,19 @@ public static class Backtrack
             }
             prev = study.StepCounts[k];
             pusher.Download(ps);
-            var map = Map(ps, s.Gradient, study.KzzQlt);
+            var map = Map(ps, gradient, study.KzzQlt);
             var alm = SkyMix.Theory.Sky.map2alm(map, lmax, 0);
             var c = SkyMix.Theory.Sky.cl(alm);
             var (phx, phy, phz) = SkyMix.Theory.Sky.dipoleAbout(1.0, alm);
-            double dx2 = 0, dy2 = 0, dz2 = 0, dg2 = 0;
-            for (var i = 0; i < ps.Length; i++)
-            {
-                dx2 += ps[i].X * ps[i].X;
-                dy2 += ps[i].Y * ps[i].Y;
-                dz2 += ps[i].Z * ps[i].Z;
-                var dg = ps[i].X * s.Gradient[0] + ps[i].Y * s.Gradient[1] + ps[i].Z * s.Gradient[2];
-                dg2 += dg * dg;
-            }
+            var (squares, along) = Diffusion.displacements(ps.Length, i => (ps[i].X, ps[i].Y, ps[i].Z), gradient);
             cl[k] = c;
             noise[k] = SkyMix.Theory.Sky.noiseSelfConsistent(map, c);
-            noiseEq7[k] = SkyMix.Theory.Sky.noiseEq7(ps.Length, dg2 / ps.Length);
+            noiseEq7[k] = SkyMix.Theory.Sky.noiseEq7(ps.Length, along);
             phi[k] = new[] { phx, phy, phz };
-            displacement2[k] = new[] { dx2 / ps.Length, dy2 / ps.Length, dz2 / ps.Length };
+            displacement2[k] = squares;
             maps[k] = map;
         }
-        var summary = new Realization(r, seed, study.TimesReached, cl, noise, noiseEq7, phi, displacement2, new[] { bx, by, bz }, cosAlpha);
+        var summary = new Realization(r, seed, study.TimesReached.ToArray(), cl, noise, noiseEq7, phi, displacement2, localField, cosAlpha);
         return new RealizationRun(summary, maps);
     }
 }

@@ -18,6 +18,12 @@ public static class Files
     /// <see cref="RemoveTemporary"/> when the process is interrupted.</summary>
     static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> inFlight = new();
 
+    /// <summary>The files this process has finished writing, in order (for the message when it is interrupted).</summary>
+    static readonly System.Collections.Concurrent.ConcurrentQueue<string> finished = new();
+
+    /// <summary>The files this process has finished writing so far.</summary>
+    public static IReadOnlyCollection<string> Finished => finished;
+
     /// <summary>Removes every temporary file still being written (on Ctrl-C: nothing half-written stays).</summary>
     public static void RemoveTemporary()
     {
@@ -135,8 +141,9 @@ public static class Files
         }
         if (File.Exists(path) && IsSpecial(path))
         {
-            using var device = new FileStream(path, FileMode.Open, FileAccess.Write);
-            body(device);
+            using (var device = new FileStream(path, FileMode.Open, FileAccess.Write))
+                body(device);
+            finished.Enqueue(path);
             return;
         }
         var full = Target(path);
@@ -147,6 +154,7 @@ public static class Files
             using (var s = new FileStream(tmp, FileMode.Create, FileAccess.Write))
                 body(s);
             File.Move(tmp, full, overwrite: true);
+            finished.Enqueue(path);
         }
         catch
         {

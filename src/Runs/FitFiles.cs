@@ -21,8 +21,15 @@ public static class FitFiles
 
     /// <summary>The theory a fit used, in words.</summary>
     public static string Theory(FitRun.RunFit r) => r.Boundary.IsZeroFlux
-        ? $"ℓ_max → ∞ (zero-flux boundary, converged at ℓ_max = {r.TheoryLmax})"
-        : $"the paper's truncation ℓ_max = {r.TheoryLmax}";
+        ? $"the ℓ_max → ∞ limit (zero-flux boundary, converged at ℓ_max = {r.TheoryLmax})"
+        : $"the paper's truncation at ℓ_max = {r.TheoryLmax} (absorbing boundary)";
+
+    /// <summary>The boundary as fit.csv and fit.json write it.</summary>
+    static string BoundaryName(FitRun.RunFit r) => r.Boundary.IsZeroFlux ? "zero-flux" : "absorbing";
+
+    /// <summary>The jackknife error of ΩΔT as the table shows it: none for a fit on the edge (no refit is
+    /// meaningful there).</summary>
+    static string Jackknife(FitRun.RunFit r) => r.Fit.AtEdge ? "–" : $"± {F(r.JackknifeSigma, "F2")}";
 
     /// <summary>The table of fits and the law, as Markdown (also the report's).</summary>
     public static IEnumerable<string> Table(IReadOnlyList<FolderFit> fits, FitRun.Law? law)
@@ -32,7 +39,7 @@ public static class FitFiles
         foreach (var f in fits)
             yield return $"| {Label(f.Study.Settings)} | {F(f.Study.Settings.Rho, "0.00e+00")} | {F(f.Fit.OmegaTauSQlt, "G4")} | {F(f.Fit.OmegaTauSSim, "G4")} ± {F(f.Fit.OmegaTauSSimErr, "G2")} | " +
                          $"{F(f.Fit.Time, "G4")} | {f.Fit.Fit.LFit} | {F(f.Fit.Fit.OmegaDT, "F2")}{(f.Fit.Fit.AtEdge ? " (edge: no fit)" : "")} | " +
-                         $"[{(f.Fit.Fit.LowerOpen ? "< " : "")}{F(f.Fit.Fit.Lower, "F2")}, {(f.Fit.Fit.UpperOpen ? "> " : "")}{F(f.Fit.Fit.Upper, "F2")}] | ± {F(f.Fit.JackknifeSigma, "F2")} | " +
+                         $"[{(f.Fit.Fit.LowerOpen ? "< " : "")}{F(f.Fit.Fit.Lower, "F2")}, {(f.Fit.Fit.UpperOpen ? "> " : "")}{F(f.Fit.Fit.Upper, "F2")}] | {Jackknife(f.Fit)} | " +
                          $"{F(f.Fit.Fit.ReducedChiSquare, "F2")} | {F(f.Fit.CosAlpha, "F3")} ± {F(f.Fit.CosAlphaErr, "F3")} |";
         yield return "";
         var edge = fits.Where(f => f.Fit.Fit.AtEdge).Select(f => Label(f.Study.Settings)).ToList();
@@ -54,16 +61,18 @@ public static class FitFiles
                      $"{(law.Free.Dof > 0 ? F(law.Free.ChiSquare / law.Free.Dof, "F2") : "– (2 points)")} |";
     }
 
-    /// <summary>The dipole analysis of Sec. 3.3 as Markdown; C_1 in units of (L_c ∇f̄/f̄)².</summary>
+    /// <summary>The dipole analysis of Sec. 3.3 as Markdown; C_1 in units of (L_c ∇f̄/f̄)²; C_1^mat from the
+    /// theory each run was fitted with (named in the last column: it changes C_1^mat).</summary>
     public static IEnumerable<string> Dipoles(IReadOnlyList<FolderFit> fits)
     {
-        yield return "| rigidity | ⟨C_1⟩^sub | ⟨C_1⟩^QLT = 4π⟨Φ⟩² | C_1^mat | C_1^mat/⟨cos α⟩² | ⟨C_1⟩^sub / C_1^mat |";
-        yield return "|---|---|---|---|---|---|";
+        yield return "| rigidity | ⟨C_1⟩^sub | ⟨C_1⟩^QLT = 4π⟨Φ⟩² | C_1^mat | C_1^mat/⟨cos α⟩² | ⟨C_1⟩^sub / C_1^mat | C_1^mat from |";
+        yield return "|---|---|---|---|---|---|---|";
         foreach (var f in fits)
         {
             var u = DipoleUnit(f.Study);
             yield return $"| {Label(f.Study.Settings)} | {F(f.Fit.C1Sub * u, "0.000e+00")} ± {F(f.Fit.C1SubErr * u, "0.0e+00")} | {F(f.Fit.C1Qlt * u, "0.000e+00")} | " +
-                         $"{F(f.Fit.C1Mat * u, "0.000e+00")} | {F(f.Fit.C1Mat * u / (f.Fit.CosAlpha * f.Fit.CosAlpha), "0.000e+00")} | {F(f.Fit.C1Sub / f.Fit.C1Mat, "F2")} |";
+                         $"{F(f.Fit.C1Mat * u, "0.000e+00")} | {F(f.Fit.C1Mat * u / (f.Fit.CosAlpha * f.Fit.CosAlpha), "0.000e+00")} | {F(f.Fit.C1Sub / f.Fit.C1Mat, "F2")} | " +
+                         $"{(f.Fit.Boundary.IsZeroFlux ? "ℓ_max → ∞" : $"ℓ_max = {f.Fit.TheoryLmax}")} at ΩΔT = {F(f.Fit.Fit.OmegaDT, "F2")} |";
         }
     }
 
@@ -79,12 +88,12 @@ public static class FitFiles
     {
         Files.WriteText(Path.Combine(dir, "fit.csv"), w =>
         {
-            w.WriteLine("rho,rigidity_V,omega_tau_s_qlt,omega_tau_s_sim,omega_tau_s_sim_err,T,l_fit,omega_dt,omega_dt_lower,omega_dt_upper," +
+            w.WriteLine("rho,rigidity_V,theory_boundary,theory_lmax,omega_tau_s_qlt,omega_tau_s_sim,omega_tau_s_sim_err,T,l_fit,omega_dt,omega_dt_lower,omega_dt_upper," +
                         "omega_dt_lower_open,omega_dt_upper_open,omega_dt_jackknife,chi2,dof,at_edge,c1_sub,c1_sub_err,c1_qlt,c1_mat,cos_alpha,cos_alpha_err,realizations");
             foreach (var f in fits)
-                w.WriteLine(string.Join(",", N(f.Study.Settings.Rho), f.Study.Settings.RigidityVolts is double r ? N(r) : "", N(f.Fit.OmegaTauSQlt), N(f.Fit.OmegaTauSSim),
+                w.WriteLine(string.Join(",", N(f.Study.Settings.Rho), f.Study.Settings.RigidityVolts is double r ? N(r) : "", BoundaryName(f.Fit), f.Fit.TheoryLmax, N(f.Fit.OmegaTauSQlt), N(f.Fit.OmegaTauSSim),
                     N(f.Fit.OmegaTauSSimErr), N(f.Fit.Time), f.Fit.Fit.LFit, N(f.Fit.Fit.OmegaDT), N(f.Fit.Fit.Lower), N(f.Fit.Fit.Upper),
-                    Bool(f.Fit.Fit.LowerOpen), Bool(f.Fit.Fit.UpperOpen), N(f.Fit.JackknifeSigma),
+                    Bool(f.Fit.Fit.LowerOpen), Bool(f.Fit.Fit.UpperOpen), f.Fit.Fit.AtEdge ? "" : N(f.Fit.JackknifeSigma),
                     N(f.Fit.Fit.ChiSquare), f.Fit.Fit.Dof, Bool(f.Fit.Fit.AtEdge), N(f.Fit.C1Sub), N(f.Fit.C1SubErr), N(f.Fit.C1Qlt), N(f.Fit.C1Mat), N(f.Fit.CosAlpha), N(f.Fit.CosAlphaErr), f.Fit.Realizations));
         });
         Json.Write(Path.Combine(dir, "fit.json"), w =>
@@ -98,11 +107,13 @@ public static class FitFiles
             {
                 w.WriteStartObject();
                 w.WriteString("run", f.Dir);
-                w.WriteString("theory_boundary", f.Fit.Boundary.IsZeroFlux ? "zero-flux" : "absorbing");
+                w.WriteString("theory_boundary", BoundaryName(f.Fit));
                 w.WriteNumber("theory_lmax", f.Fit.TheoryLmax);
                 w.Number("rho", f.Study.Settings.Rho);
+                if (f.Study.Settings.RigidityVolts is double rv) w.Number("rigidity_V", rv); else w.WriteNull("rigidity_V");
                 w.Number("omega_tau_s_qlt", f.Fit.OmegaTauSQlt);
                 w.Number("omega_tau_s_sim", f.Fit.OmegaTauSSim);
+                w.Number("omega_tau_s_sim_err", f.Fit.OmegaTauSSimErr);
                 w.Number("T", f.Fit.Time);
                 w.WriteNumber("l_fit", f.Fit.Fit.LFit);
                 w.Number("omega_dt", f.Fit.Fit.OmegaDT);
@@ -110,15 +121,18 @@ public static class FitFiles
                 w.Number("omega_dt_upper", f.Fit.Fit.Upper);
                 w.WriteBoolean("omega_dt_lower_open", f.Fit.Fit.LowerOpen);
                 w.WriteBoolean("omega_dt_upper_open", f.Fit.Fit.UpperOpen);
-                w.Number("omega_dt_jackknife", f.Fit.JackknifeSigma);
+                if (f.Fit.Fit.AtEdge) w.WriteNull("omega_dt_jackknife"); else w.Number("omega_dt_jackknife", f.Fit.JackknifeSigma);
                 w.Number("chi2", f.Fit.Fit.ChiSquare);
                 w.WriteNumber("dof", f.Fit.Fit.Dof);
+                w.WriteBoolean("at_edge", f.Fit.Fit.AtEdge);
                 w.Number("c1_sub", f.Fit.C1Sub);
                 w.Number("c1_sub_err", f.Fit.C1SubErr);
                 w.Number("c1_qlt", f.Fit.C1Qlt);
                 w.Number("c1_mat", f.Fit.C1Mat);
                 w.Number("cos_alpha", f.Fit.CosAlpha);
+                w.Number("cos_alpha_err", f.Fit.CosAlphaErr);
                 w.Number("one_over_cos_alpha_squared", 1.0 / (f.Fit.CosAlpha * f.Fit.CosAlpha));
+                w.WriteNumber("realizations", f.Fit.Realizations);
                 w.Numbers("observed_ratio", f.Fit.Observed.Ratio.Take(f.Fit.Fit.LFit + 1));
                 w.Numbers("observed_ratio_err", f.Fit.Observed.Err.Take(f.Fit.Fit.LFit + 1));
                 w.Numbers("model_ratio", f.Fit.Model);

@@ -78,6 +78,15 @@ public static class PredictFiles
         w.WriteEndObject();
     }
 
+    /// <summary>An array over ℓ = 0 … with null at ℓ = 0.</summary>
+    static void WithNullMonopole(System.Text.Json.Utf8JsonWriter w, string name, double[] values)
+    {
+        w.WriteStartArray(name);
+        w.WriteNullValue();
+        foreach (var v in values.Skip(1)) w.WriteNumberValue(Finite(v));
+        w.WriteEndArray();
+    }
+
     public static double Finite(double v) =>
         double.IsFinite(v) ? v : throw new InvalidOperationException($"non-finite value {v} in a result; nothing written");
 
@@ -130,12 +139,14 @@ public static class PredictFiles
                 w.WriteString("boundary", p.Boundary.IsZeroFlux ? "zero-flux" : "absorbing");
                 w.WriteNumber("lmax", p.Lmax);
                 var lim = p.Limit is { } l0 ? l0.Value : null;
-                w.WriteBoolean("converged", lim is { Converged: true });
+                // null with a fixed --lmax: no limit was sought
+                if (lim is null) w.WriteNull("converged"); else w.WriteBoolean("converged", lim.Converged);
                 w.Numbers("lmax_used", (lim?.LmaxUsed ?? new[] { p.Lmax }).Select(v => (double)v));
                 if (lim is { Converged: true })
                 {
-                    w.Numbers("cl_over_c1_converged", lim.ClOverC1);
-                    w.Numbers("cl_over_c1_converged_err", lim.Err);
+                    // ℓ = 0 (the monopole has no steady state) is null, like ℓ = 0 … 1 of the error
+                    WithNullMonopole(w, "cl_over_c1_converged", lim.ClOverC1);
+                    WithNullMonopole(w, "cl_over_c1_converged_err", lim.Err);
                 }
                 else
                 {
@@ -155,7 +166,11 @@ public static class PredictFiles
                 w.WriteStartObject("paper_truncation");
                 var pt = p.Paper;
                 w.WriteNumber("lmax", pt.Lmax);
-                if (pt.Index is { } pix) w.Number("index", pix.Value);
+                if (pt.Index is { } pix)
+                {
+                    w.Number("index", pix.Value);
+                    w.Numbers("index_l_range", new double[] { 5, Math.Min(30, pt.Lmax) });
+                }
                 if (pt.TruncationChange is { } tc) w.Number("truncation_change_lmax_half", tc.Value);
                 if (pt.ExtensionChange is { } ec) w.Number("extension_change_lmax_half", ec.Value);
                 w.Number("sum_rule_residual_max", pt.SumRuleResidual.Max(Math.Abs));

@@ -44,7 +44,7 @@ public static class Report
             foreach (var study in studies)
             {
                 var s = study.Settings;
-                w.WriteLine($"| {FitFiles.Label(s)} | {F(s.Rho, "0.00e+00")} | {F(s.KMax, "G4")} | {F(study.Dt, "G3")} | {F(s.Times[0], "G3")} … {F(s.Times[^1], "G4")} ({s.Times.Length}) |");
+                w.WriteLine($"| {FitFiles.Label(s)} | {F(s.Rho, "0.00e+00")} | {F(s.KMax, "G4")} | {F(study.Dt, "G3")} | {F(s.Times[0], "G3")} … {F(s.Times[^1], "G4")} ({s.Times.Count}) |");
             }
             w.WriteLine();
             w.WriteLine("## ΩΔT per rigidity and the law ΩΔT = a(Ωτ_s)^{1/3}");

@@ -158,7 +158,7 @@ public static class RunFolder
         var cl = CsvTable.Read(Path.Combine(folder, "cl.csv"), "T", "l", "cl_num", "noise", "cl_sub", "noise_eq7");
         var diff = CsvTable.Read(Path.Combine(folder, "diffusion.csv"), "T", "dz2", "kzz", "dx2", "dy2");
         var dip = CsvTable.Read(Path.Combine(folder, "dipole.csv"), "realization", "T", "phix", "phiy", "phiz", "c1", "cos_alpha");
-        var nt = s.Times.Length;
+        var nt = s.Times.Count;
         var nl = 3 * s.Nside;
         if (diff.Rows != nt || dip.Rows != nt || cl.Rows != nt * nl)
             throw new InputError($"{damaged}: expected {nt} times and {nl} multipoles, found {diff.Rows}, {dip.Rows} and {cl.Rows} rows");

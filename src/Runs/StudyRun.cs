@@ -4,28 +4,6 @@ using SkyMix.Theory;
 
 namespace SkyMix.Runs;
 
-/// <summary>Progress of a study, for the command line to report.</summary>
-public readonly record struct Progress(int Realization, int Realizations, double Fraction, double StepsPerSecond, TimeSpan Remaining);
-
-/// <summary>
-/// The realisations r ≡ Index (mod Count) of a study: one of Count independent parts that separate processes
-/// (e.g. the tasks of a Slurm job array) run into folders of their own, combined by <see cref="StudyRun.Merge"/>.
-/// </summary>
-public readonly record struct Shard(int Index, int Count)
-{
-    public static readonly Shard Whole = new(0, 1);
-    public bool IsWhole => Count == 1;
-    public bool Owns(int r) => r % Count == Index;
-    public override string ToString() => $"{Index}/{Count}";
-}
-
-/// <summary>How a run folder was computed: the "execution" object of its run.json.</summary>
-public sealed record Execution(string Device, int Threads, Shard Shard, IReadOnlyList<string> MergedFrom,
-                               int Finished, double Seconds, double StepsPerSecond);
-
-/// <summary>What a run.json holds: the study's settings and how it was run.</summary>
-public sealed record RunRecord(Study Study, Execution Execution);
-
 /// <summary>
 /// A whole study (or one shard of it) in a run folder: realisations one after the other, each saved as soon
 /// as it is done (so Ctrl-C or a kill loses at most the one in flight), the ensemble files rewritten after
@@ -35,7 +13,7 @@ public sealed record RunRecord(Study Study, Execution Execution);
 public static class StudyRun
 {
     /// <summary>
-    /// Runs (or resumes) the study, or one shard of it, in dir. The callback sees progress every ~2e7
+    /// Runs (or resumes) the study, or one shard of it, in dir. The callback sees progress every ~1e8
     /// particle-steps; cancel stops between chunks and discards the realisation in flight. Returns the
     /// ensemble, or null for a shard (its folder holds realisations only; <see cref="Merge"/> combines them).
     /// </summary>

@@ -24,20 +24,20 @@ public sealed record StudySettings
     public required int Realizations { get; init; }
     public required ulong Seed { get; init; }
     /// <summary>Backtracking times T [1/Ω], increasing.</summary>
-    public required double[] Times { get; init; }
+    public required IReadOnlyList<double> Times { get; init; }
     /// <summary>Step as a fraction of the gyro-period 2π/Ω.</summary>
     public required double StepGyro { get; init; }
     /// <summary>Step as a fraction of the smallest wavelength 2π/k_max (the step is the smaller of the two).</summary>
     public required double StepLambda { get; init; }
     /// <summary>Unit vector along ∇f̄.</summary>
-    public required double[] Gradient { get; init; }
+    public required IReadOnlyList<double> Gradient { get; init; }
     /// <summary>Memory budget of the field [bytes].</summary>
     public required long MemoryBytes { get; init; }
     /// <summary>Whether each realisation writes its sky maps (HEALPix FITS, one per output time).</summary>
     public required bool Maps { get; init; }
 
     /// <summary>The settings of the defaults (SkyMix.Theory.Defaults) for ρ, rigidity, η and k_max.</summary>
-    public static StudySettings WithDefaults(double rho, double? rigidityVolts, double eta, double kmax, double[] times) => new()
+    public static StudySettings WithDefaults(double rho, double? rigidityVolts, double eta, double kmax, IReadOnlyList<double> times) => new()
     {
         Rho = rho,
         RigidityVolts = rigidityVolts,

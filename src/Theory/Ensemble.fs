@@ -31,6 +31,20 @@ module Diffusion =
     /// K_zz(T) = ⟨Δz²⟩/(2T) [c²/Ω], from the mean square displacement along B0 after time T; → K_zz at late T.
     let kzz (dz2: float) (time: float) = dz2 / (2.0 * time)
 
+    /// The displacements of n particles from the observer (`position i`, lengths in c/Ω) after time T: the mean
+    /// squares ⟨Δx²⟩, ⟨Δy²⟩, ⟨Δz²⟩ and ⟨(Δr·ĝ)²⟩ along the unit gradient ĝ (eq. 7's noise).
+    let displacements (n: int) (position: Func<int, struct (float * float * float)>) (g: float[]) : float[] * float =
+        let mutable x2, y2, z2, g2 = 0.0, 0.0, 0.0, 0.0
+        for i in 0 .. n - 1 do
+            let struct (x, y, z) = position.Invoke i
+            x2 <- x2 + x * x
+            y2 <- y2 + y * y
+            z2 <- z2 + z * z
+            let d = x * g.[0] + y * g.[1] + z * g.[2]
+            g2 <- g2 + d * d
+        let m = float n
+        [| x2 / m; y2 / m; z2 / m |], g2 / m
+
 /// Ensemble averages over realisations with delete-one jackknife errors ([t] = output time, [ℓ] = multipole).
 type EnsembleStats =
     { Times: float[]

@@ -11,21 +11,28 @@ type Protocol =
       FitTimeOverTauSim: float
       /// the lower end of the ΩΔT search: the paper asks ΩΔT ≳ 2π for gyroresonance; 2 keeps the range open below it
       OmegaDTMin: float
-      /// the upper end as a multiple of the paper's law 4(Ωτ_s^QLT)^{1/3}
+      /// the upper end as a multiple of the paper's law 4(Ωτ_s^QLT)^{1/3}: a design choice, wide enough that a
+      /// fit near the paper's law (the paper's Fig. 6 points lie close to it) is interior, while the scan's
+      /// points stay dense enough to resolve the χ² oscillation
       OmegaDTMaxOverLaw: float
       /// points of the logarithmic scan that brackets the global χ² minimum (the χ² oscillates with the gyration
       /// phase; 20 points resolve it at the paper's ΩΔT: refits with 40 move ΩΔT by < 1e-6 on the quick study)
       ScanPoints: int
-      /// the table that serves the jackknife and the variants: TableNodes points over
-      /// ΩΔT ± max(TableSigmas·σ, TableFraction·ΩΔT), and refits on it with RefitScanPoints
+      /// the table that serves the jackknife and the variants (design choices, not tuned on data): a cubic
+      /// spline through TableNodes spectra over ΩΔT ± max(TableSigmas·σ, TableFraction·ΩΔT), wide enough that
+      /// delete-one refits and the variants land inside it, and refits on it with RefitScanPoints scan points
+      /// (the spline equals direct spectra to the accuracy the fit tests check)
       TableNodes: int
       TableSigmas: float
       TableFraction: float
       RefitScanPoints: int
-      /// refits at every other output time ≥ this × τ_s^sim (how ΩΔT moves with T)
+      /// refits at every other output time ≥ this × τ_s^sim (how ΩΔT moves with T): from half the scattering
+      /// time C_ℓ^sub is near its plateau (paper Fig. 4), so the earlier times show the approach to it
       VariantTimeOverTauSim: float
-      /// the paper's truncation, fitted beside the ℓ_max → ∞ limit
-      PaperLmax: int }
+      /// the paper's truncation (its Sec. 2.2.3), fitted beside the ℓ_max → ∞ limit
+      PaperLmax: int
+      /// the model spectrum reported (fit.json, Fig. 5): C_ℓ/C_1 of the fitted theory for ℓ ≤ min(ℓ_max, this)
+      ModelLmax: int }
 
     static member Default =
         { FitTimeOverTauSim = 2.0
@@ -37,7 +44,8 @@ type Protocol =
           TableFraction = 0.15
           RefitScanPoints = 13
           VariantTimeOverTauSim = 0.5
-          PaperLmax = 100 }
+          PaperLmax = 100
+          ModelLmax = 100 }
 
 /// What a fit is asked: the paper's truncation at Lmax (None: the ℓ_max → ∞ limit), the largest ℓ fitted
 /// (None: where the signal-to-noise first drops below 1) and the time (None: the protocol's).
@@ -62,7 +70,8 @@ type RunFit =
       /// the theory fitted: its boundary and ℓ_max
       Boundary: Boundary
       TheoryLmax: int
-      /// C_ℓ/C_1 of the mixing equation at the best ΩΔT, and its power-law index over ℓ = 5 … 30
+      /// C_ℓ/C_1 of the fitted theory (its boundary and ℓ_max) at the best ΩΔT, ℓ = 0 … min(ℓ_max, ModelLmax), and
+      /// the power-law index over ℓ = 5 … 30 of the prediction at that ΩΔT (its ℓ_max → ∞ limit, or the truncation)
       Model: float[]
       ModelIndex: float option
       /// dipoles in (c/Ω)²|∇f̄/f̄|² at the fit time: ⟨C_1⟩^sub ± err, ⟨C_1⟩^QLT = 4π|⟨Φ⟩|², C_1^mat = C_1[S/Ω]·(8π/3)ΩK_zz^QLT
@@ -99,16 +108,19 @@ let fitTime (protocol: Protocol) (e: EnsembleStats) (tauSim: float) (time: float
     | None -> Array.tryFindIndex (fun x -> x >= protocol.FitTimeOverTauSim * tauSim) e.Times |> Option.defaultValue last
 
 /// The theory a fit compares with: the paper's truncation at a fixed ℓ_max, or the zero-flux spectrum at the
-/// ℓ_max where C_ℓ/C_1 for ℓ ≤ ℓ_fit has converged at the paper's law ΩΔT (it converges as fast elsewhere).
-let private theory (input: Api.PredictInput) (lmax: int option) (lfit: int) =
+/// largest ℓ_max where C_ℓ/C_1 for ℓ ≤ ℓ_fit has converged at any of `omegaDTs` (the ends of the search range
+/// and the paper's law: the convergence in ℓ_max differs little across ΩΔT, and this takes the slowest).
+let private theory (input: Api.PredictInput) (lmax: int option) (lfit: int) (omegaDTs: float list) =
     match lmax with
     | Some n -> Absorbing, n
     | None ->
         let goal = Api.ConvergenceGoal.Default.WithLout(min lfit (Api.ConvergenceGoal.Default.LmaxLimit / 8))
-        let p = Api.predict { input with Truncation = Api.Converged goal; OmegaDT = None }
-        if not p.Limit.Value.Converged then
-            inputError $"the mixing equation's C_ℓ/C_1 for ℓ ≤ {goal.Lout} did not converge within ℓ_max ≤ {goal.LmaxLimit} at ρ = {input.Rho:G4}; fit with a fixed --lmax"
-        ZeroFlux, p.Lmax
+        let convergedAt (dt: float) =
+            let p = Api.predict { input with Truncation = Api.Converged goal; OmegaDT = Some dt }
+            if not p.Limit.Value.Converged then
+                inputError $"the mixing equation's C_ℓ/C_1 for ℓ ≤ {goal.Lout} did not converge within ℓ_max ≤ {goal.LmaxLimit} at ρ = {input.Rho:G4}, ΩΔT = {dt:G4}; fit with a fixed --lmax"
+            p.Lmax
+        ZeroFlux, omegaDTs |> List.map convergedAt |> List.max
 
 /// Fits one run: `input` carries the study's ρ, η, q and k_max, `nside` its HEALPix resolution, `rs` its
 /// finished realisations (at least two, ordered by index).
@@ -123,10 +135,10 @@ let fit (protocol: Protocol) (input: Api.PredictInput) (nside: int) (request: Re
     let obs = observedAt e t
     let lfit = request.LFit |> Option.defaultWith (fun () -> min (Fit.lFit obs) (lTop nside request.Lmax))
     let fitting = { input with Accuracy = Accuracy.Fitting }
-    let boundary, lmax = theory fitting request.Lmax lfit
-    let s, _, _ = Api.turbulence { input with Truncation = Api.Paper lmax }
+    let s, _, _ = Api.turbulence input
     let tauQlt = Qlt.scatteringTime s
     let lo, hi = protocol.OmegaDTMin, protocol.OmegaDTMaxOverLaw * Fit.paperLaw tauQlt
+    let boundary, lmax = theory fitting request.Lmax lfit [ lo; Fit.paperLaw tauQlt; hi ]
     let cache = Collections.Generic.Dictionary<float, float[]>()
     let model (x: float) =
         match cache.TryGetValue x with
@@ -154,7 +166,7 @@ let fit (protocol: Protocol) (input: Api.PredictInput) (nside: int) (request: Re
     // the theory's other truncation: the paper's ℓ_max beside the limit, or ℓ_max/2 beside a fixed ℓ_max
     let other = max lfit (match request.Lmax with Some n -> n / 2 | None -> protocol.PaperLmax)
     let otherFit =
-        { What = (match request.Lmax with Some _ -> $"theory l_max = {other}" | None -> $"theory: paper's truncation l_max = {other}")
+        { What = (match request.Lmax with Some _ -> $"the paper's truncation at ℓ_max = {other}" | None -> $"the paper's truncation at ℓ_max = {other} instead of the limit")
           Time = e.Times.[t]
           Fit = Fit.omegaDT (Api.spectrumShape fitting Absorbing other) obs lfit lo hi protocol.ScanPoints }
     let truncation =
@@ -173,7 +185,7 @@ let fit (protocol: Protocol) (input: Api.PredictInput) (nside: int) (request: Re
       Observed = obs
       Boundary = boundary
       TheoryLmax = lmax
-      Model = (match prediction.Limit with Some lim -> lim.ClOverC1 | None -> prediction.ClOverC1)
+      Model = (Api.spectrumShape fitting boundary lmax best.OmegaDT).[.. min lmax protocol.ModelLmax]
       ModelIndex = prediction.Index
       C1Sub = c1
       C1SubErr = c1Err

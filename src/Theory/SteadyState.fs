@@ -12,7 +12,7 @@ type Boundary =
     /// No net flux through ℓmax: that power is returned at ℓmax, so that Σ_{ℓ=0}^{ℓmax} (2ℓ+1) G_ℓℓ0 = 0
     /// holds exactly and the only sink is the monopole. The large-ℓ transport of power in ℓ is recurrent
     /// (docs/physics.md, "Convergence in ℓ_max"): no power escapes to ℓ = ∞, so this is the boundary of the
-    /// infinite system, and the steady state converges geometrically in ℓmax.
+    /// infinite system; the steady state converges as ℓmax^−(1+q) (the change shrinks by ~0.16 per doubling).
     | ZeroFlux
 
 /// Where the dipole power injected by the gradient (eq. 20's source) goes in a steady state, in units of
@@ -164,5 +164,9 @@ module Convergence =
             match aitken n with
             | None -> None
             | Some(value, err) ->
-                let spread = if n >= 3 then (match aitken (n - 1) with Some(v1, _) -> abs (v1 - value) | None -> 0.0) else 0.0
+                // with four values or more, the previous Aitken estimate's distance; where that one was refused,
+                // the last difference itself (never nothing)
+                let spread =
+                    if n >= 3 then (match aitken (n - 1) with Some(v1, _) -> abs (v1 - value) | None -> abs (v.[n] - v.[n - 1]))
+                    else 0.0
                 Some { Value = value; Error = max err spread }

@@ -42,14 +42,19 @@ let start (args: string list) : Process =
     p.BeginErrorReadLine()
     p
 
-/// Starts ./skymix without waiting; the process and its standard error as it arrives.
+/// Starts ./skymix without waiting; the process and its standard error as it arrives, character by character
+/// (progress is written without line ends).
 let startWatched (args: string list) : Process * Text.StringBuilder =
     let p = Process.Start(info skymix [] Reference.repoRoot args)
     let err = Text.StringBuilder()
     p.OutputDataReceived.Add ignore
-    p.ErrorDataReceived.Add(fun e -> if not (isNull e.Data) then lock err (fun () -> err.AppendLine e.Data |> ignore))
     p.BeginOutputReadLine()
-    p.BeginErrorReadLine()
+    Threading.Tasks.Task.Run(fun () ->
+        let buffer = Array.zeroCreate<char> 256
+        let mutable n = p.StandardError.Read(buffer, 0, buffer.Length)
+        while n > 0 do
+            lock err (fun () -> err.Append(buffer, 0, n) |> ignore)
+            n <- p.StandardError.Read(buffer, 0, buffer.Length)) |> ignore
     p, err
 
 /// Runs a program (not skymix) and returns its exit code and output.

@@ -1,5 +1,6 @@
-/// An independent implementation of κ's band and M^(1c) for cross-checks — the algorithm SkyMix used before
-/// the ℓ recurrence and the closed-form m sums: c_ℓ + i s_ℓ by Gauss–Legendre quadrature in μ of
+/// A second, slower implementation of κ's band and M^(1c) for cross-checks (not the code SkyMix shipped
+/// before; it shares the k nodes of Kappa.quadrature and the band assumption |ℓA − ℓB| ≤ 2, so it checks the
+/// ℓ recurrence and the closed-form m sums, not the k quadrature): c_ℓ + i s_ℓ by Gauss–Legendre quadrature in μ of
 /// ½(−i)^ℓ ∫₋₁¹ P_ℓ(μ) E(1 + kμ) dμ on the k nodes of Kappa.quadrature, and the m sums of eq. 47 summed
 /// term by term over the 3j families (ℓA ℓ ℓ0; 0 m −m). O(ℓ³) and O(ℓ⁴): for ℓ ≲ 200.
 module SkyMix.Independent.SlowMixing

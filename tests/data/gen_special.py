@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent references for SkyMix special functions not covered by ../shared/reference.
+"""Independent references for SkyMix special functions not covered by the oracle set in tests/reference.
 
 Run with Debian's python3 (mpmath 1.2.1):  /usr/bin/python3 tests/data/gen_special.py
 Writes sici.csv (Si, Cin) and legendre_pq.csv (Legendre P_l and Ferrers Q_l on the cut),

@@ -25,6 +25,7 @@ public static class FitCommand
             if (finished.Length < study.Settings.Realizations)
                 Console.Error.WriteLine($"skymix: warning: {dir} holds {finished.Length} of its {study.Settings.Realizations} realisations; fitting those (--allow-partial)");
         }
+        Plots.CheckName(o.Plot, "--plot");
         Files.CheckWritable(o.Plot, "--plot");
         var outputs = new[] { "fit.csv", "fit.json", "fig6_law.png" }.Select(f => ((string?)Path.Combine(o.Out, f), "--out")).Append((o.Plot, "--plot"));
         Files.CheckDistinct(outputs, o.Runs.Select(d => Path.Combine(d, "run.json")));
@@ -76,8 +77,8 @@ public static class FitCommand
 
     static void Print(IReadOnlyList<FolderFit> fits, FitRun.Law? law)
     {
-        Console.WriteLine("ΩΔT per rigidity (χ² of C_ℓ^sub/C_1^sub against the mixing equation over ℓ = 2 … ℓ_fit) and the law (eq. 51); theory: " +
-                          string.Join(", ", fits.Select(f => $"{FitFiles.Label(f.Study.Settings)} {FitFiles.Theory(f.Fit)}")) + ":");
+        Console.WriteLine("ΩΔT per rigidity (χ² of C_ℓ^sub/C_1^sub against the mixing equation over ℓ = 2 … ℓ_fit) and the law (eq. 51); theory — " +
+                          string.Join("; ", fits.Select(f => $"{FitFiles.Label(f.Study.Settings)}: {FitFiles.Theory(f.Fit)}")) + ":");
         Console.WriteLine();
         foreach (var line in FitFiles.Table(fits, law)) Console.WriteLine(line);
         Console.WriteLine();

@@ -19,6 +19,7 @@ public static class PredictCommand
     public static int Run(Parse.PredictOptions o)
     {
         var inputs = Cases(o);
+        Plots.CheckName(o.Plot, "--plot");
         var outputs = Outputs(o);
         foreach (var (path, what) in outputs) Files.CheckWritable(path, what);
         Files.CheckDistinct(outputs, Array.Empty<string>());
@@ -32,7 +33,7 @@ public static class PredictCommand
         for (var i = 0; i < inputs.Count; i++)
         {
             var c = inputs[i];
-            Console.Error.Write($"predict: rho = {Fmt(c.Input.Rho, "G4")} ({i + 1}/{inputs.Count}) ... ");
+            Console.Error.Write($"predict: ρ = {Sci(c.Input.Rho)} ({i + 1}/{inputs.Count}) ... ");
             var sw = Stopwatch.StartNew();
             var result = Api.predictWith(FuncConvert.FromAction<string>(stage => Console.Error.Write($"{stage} ({sw.Elapsed.TotalSeconds:F0} s) ... ")), c.Input);
             double[][]? evolution = null;
@@ -158,7 +159,7 @@ public static class PredictCommand
 
 
     static string Label(PredictedCase c) =>
-        c.RigidityVolts is double r ? $"{FitFiles.Rigidity(r)} (rho = {Fmt(c.Input.Rho, "G3")})" : $"rho = {Fmt(c.Input.Rho, "G3")}";
+        c.RigidityVolts is double r ? $"{FitFiles.Rigidity(r)} (ρ = {Sci(c.Input.Rho)})" : $"ρ = {Sci(c.Input.Rho)}";
 
     static void PrintTable(TextWriter report, List<PredictedCase> cases, Parse.PredictOptions o)
     {
@@ -229,7 +230,7 @@ public static class PredictCommand
 
     static void PrintEvolution(TextWriter report, List<PredictedCase> cases)
     {
-        report.WriteLine("Time dependence from a dipole-only start, C_ℓ(t) in units of S/Ω (see README: eq. 19 integrated as dC/dt = G C + S e₁):");
+        report.WriteLine($"Time dependence from a dipole-only start, C_ℓ(t) in units of S/Ω: eq. 19 integrated as dC/dt = (G/ΔT)·C + S e₁ with the boundary and ℓ_max of the main result ({(cases[0].Result.Boundary.IsZeroFlux ? "zero flux" : "absorbing")}, ℓ_max = {cases[0].Result.Lmax}):");
         foreach (var c in cases)
         {
             var ev = c.Evolution!;
@@ -240,8 +241,8 @@ public static class PredictCommand
         }
     }
 
-    /// <summary>One row per ρ and ℓ = 1 … ℓ_max of the last spectrum computed; with --lmax auto the converged
-    /// C_ℓ/C_1 and its error follow for ℓ ≤ ℓ_out (empty above, and empty where it did not converge).</summary>
+    /// <summary>Per ρ, one row per ℓ_max of the scan: C_ℓ/C_1 at ℓ = 2, 10, 30 with both boundaries, the local
+    /// slope d ln(C_ℓ/C_1)/d ln ℓ_max and the share of the injected power lost through ℓ_max.</summary>
     static void PrintScan(TextWriter report, List<PredictedCase> cases)
     {
         foreach (var c in cases)

@@ -33,12 +33,11 @@ public static class ReproduceCommand
         {
             var rho = Units.rho(r, Defaults.Study.bRmsMicroGauss, Defaults.Study.lcParsec);
             var kmax = preset.LambdaMinOverRg is { } n ? Units.kMaxOfLambdaMin(n.Value, eta) : Units.kMaxDefault(rho, rhoMin, eta);
-            var tauQlt = Qlt.scatteringTime(SpectrumModule.create(Defaults.Study.q, Units.kMin(rho, eta), kmax, eta));
+            // the times depend on τ_s of QLT: the study with one provisional time gives it (its spectrum is the study's)
+            var settings = StudySettings.WithDefaults(rho, r, eta, kmax, new[] { 1.0 }) with { Nside = nside, Realizations = realizations, Seed = o.Seed };
+            var tauQlt = Qlt.tauOfKzz(Study.Of(settings).KzzQlt);
             var tmax = Math.Max(Defaults.Reproduce.minLastTime, Defaults.Reproduce.lastTimeOverTauQlt * tauQlt);
-            var study = Study.Of(StudySettings.WithDefaults(rho, r, eta, kmax, Parse.times($"log:1:{F(tmax, "R")}:{preset.TimesCount}")) with
-            {
-                Nside = nside, Realizations = realizations, Seed = o.Seed,
-            });
+            var study = Study.Of(settings with { Times = Parse.times($"log:1:{F(tmax, "R")}:{preset.TimesCount}") });
             return (Label: FitFiles.Label(study.Settings).Replace(" ", ""), Study: study);
         }).ToList();
         Files.CheckFolder(o.Out, "--out");
@@ -76,7 +75,7 @@ public static class ReproduceCommand
         var runDir = Path.Combine(dir, "runs", mapLabel);
         var finished = RunFolder.Finished(runDir);
         var times = mapStudy.TimesReached;
-        var t = Enumerable.Range(0, times.Length).OrderBy(k => Math.Abs(Math.Log(times[k] / 2000.0))).First();
+        var t = Enumerable.Range(0, times.Count).OrderBy(k => Math.Abs(Math.Log(times[k] / 2000.0))).First();
         var maps = finished.Select(i => Fits.Read(Path.Combine(RunFolder.RealizationDir(runDir, i), RunFolder.MapFile(t)))).ToList();
         var panels = new List<(string, double[])>();
         foreach (var (m, i) in maps.Take(4).Select((m, i) => (m, i)))

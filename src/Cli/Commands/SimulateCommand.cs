@@ -25,6 +25,7 @@ public static class SimulateCommand
         {
             if (!shard.IsWhole) throw new InputError("--plot: a shard is not fitted alone; merge the shards, then skymix fit DIR --plot FILE");
             if (settings.Realizations < 2) throw new InputError("--plot fits the run, which needs at least 2 realisations (jackknife errors)");
+            Plots.CheckName(o.Plot, "--plot");
             Files.CheckWritable(o.Plot, "--plot");
         }
         try
@@ -75,9 +76,9 @@ public static class SimulateCommand
     public static StudySettings Settings(Parse.SimulateOptions o)
     {
         var physical = double.IsNaN(o.Rho);
-        if (physical && !(o.RigidityVolts > 0)) throw new InputError($"the rigidity must be positive, got {o.RigidityVolts} V");
-        if (physical && !(o.BrmsMicroGauss > 0)) throw new InputError($"--brms must be a positive field in µG, got {o.BrmsMicroGauss}");
-        if (physical && !(o.LcParsec > 0)) throw new InputError($"--lc must be a positive length in pc, got {o.LcParsec}");
+        // ρ is derived here; everything else is checked once, by Study.Of
+        if (physical && !(o.RigidityVolts > 0 && o.BrmsMicroGauss > 0 && o.LcParsec > 0))
+            throw new InputError($"the rigidity ({o.RigidityVolts} V), --brms ({o.BrmsMicroGauss} µG) and --lc ({o.LcParsec} pc) must be positive");
         if (!(o.LambdaMinOverRg > 0)) throw new InputError($"--lambda-min must be positive, got {o.LambdaMinOverRg}");
         if (o.MemoryMegabytes < 1) throw new InputError($"--memory must be at least 1 MB, got {o.MemoryMegabytes}");
         var rho = physical ? Units.rho(o.RigidityVolts, o.BrmsMicroGauss, o.LcParsec) : o.Rho;

@@ -11,7 +11,7 @@ public enum DeviceKind
     Auto,
     /// <summary>CUDA through ILGPU (fails when no GPU is present).</summary>
     Cuda,
-    /// <summary>Parallel.For over all cores calling <see cref="Boris.Step{TField}"/> (the fast CPU path).</summary>
+    /// <summary>Parallel.For over all cores calling <see cref="Boris.Steps{TField}"/> (the fast CPU path).</summary>
     Cpu,
     /// <summary>ILGPU's CPU accelerator: a debugging simulator of the GPU kernel (slow), used to prove the
     /// kernel and the CPU path agree bit for bit.</summary>
