@@ -45,8 +45,8 @@ let private runFolder =
              { Index = 0; Seed = study.Force().SeedOf 0; Times = [| 1.0; 10.0 |]
                Cl = [| [| 1.0; 2.0; 0.5 |]; [| 3.0; 1.5; 0.25 |] |]; Noise = [| 0.1; 0.2 |]; NoiseEq7 = [| 0.1; 0.3 |]
                Phi = [| [| 0.1; 0.0; 0.2 |]; [| 0.0; 0.1; 0.3 |] |]; Displacement2 = [| [| 1.0; 1.0; 2.0 |]; [| 3.0; 3.0; 9.0 |] |]
-               LocalField = [| 0.1; 0.0; 1.0 |]; CosAlpha = 0.99 } : Realization
-         RunFolder.WriteRealization(dir, result, null)
+               LocalField = [| 0.1; 0.0; 1.0 |]; CosAlpha = 0.99; Mixing = [||] } : Realization
+         RunFolder.WriteRealization(dir, result, null, [||])
          dir)
 
 let private tokens =

@@ -32,7 +32,7 @@ let tests =
         test "ensemble: ⟨C_ℓ⟩^sub = mean of C_ℓ − N, K_zz(T) = ⟨Δz²⟩/2T, ⟨C_1⟩^QLT = 4π|⟨Φ⟩|² of the mean dipole (hand-computed)" {
             let r i (cl1: float) (dz2: float) (phiz: float) =
                 { Index = i; Seed = uint64 i; Times = [| 2.0 |]; Cl = [| [| 0.0; cl1; 0.3 |] |]; Noise = [| 0.1 |]; NoiseEq7 = [| 0.2 |]
-                  Phi = [| [| 0.0; 0.0; phiz |] |]; Displacement2 = [| [| 1.0; 1.0; dz2 |] |]; LocalField = [| 0.0; 0.0; 1.0 |]; CosAlpha = 0.9 } : Realization
+                  Phi = [| [| 0.0; 0.0; phiz |] |]; Displacement2 = [| [| 1.0; 1.0; dz2 |] |]; LocalField = [| 0.0; 0.0; 1.0 |]; CosAlpha = 0.9; Mixing = [||] } : Realization
             let e = Ensemble.ofRealizations [| r 0 1.1 4.0 0.1; r 1 2.1 8.0 0.3 |]
             allClose "ensemble" [ rel "C_1^sub" 1.5 e.ClSub.[0].[1] 1e-15 0.0
                                   rel "K_zz" 1.5 (e.Kzz 0) 1e-15 0.0

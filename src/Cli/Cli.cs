@@ -26,6 +26,7 @@ public static class Program
                 Parse.Command.Cl c => Commands.ClCommand.Run(c.Item),
                 Parse.Command.Merge m => Commands.MergeCommand.Run(m.Item),
                 Parse.Command.Slurm s => Commands.SlurmCommand.Run(s.Item),
+                Parse.Command.Matrix m => Commands.MatrixCommand.Run(m.Item),
                 Parse.Command.Help h => Print(h.text),
                 _ => Version(),
             };

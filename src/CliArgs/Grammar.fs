@@ -91,6 +91,7 @@ type SimulateArgs =
     | Shard of spec: string
     | From of runJson: string
     | Plot of file: string
+    | Mixing of l0s: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -118,6 +119,7 @@ type SimulateArgs =
             | Shard _ -> "I/N: run only the realisations ≡ I (mod N), e.g. one task of a job array; combine with skymix merge."
             | From _ -> "repeat the run recorded in this run.json (its settings, seed and device); only --out, --device, --threads, --shard, --plot may be added."
             | Plot _ -> "PNG of C_ℓ^sub/C_1^sub at the fit time with the fitted mixing-equation spectrum (Fig. 5; the run is fitted as skymix fit does; needs ≥ 2 realisations)."
+            | Mixing _ -> "also measure the pair propagator M_ℓℓ0(T) of eq. 17 for these ℓ0 (0 … 3·Nside − 1, e.g. 1,2): mixing.csv with T,l0,l,m,err in the run folder (no extra pushing)."
 
 type FitArgs =
     | [<MainCommand; ExactlyOnce>] Runs of folders: string list
@@ -195,6 +197,34 @@ type ReproduceArgs =
             | Device _ -> $"auto, cuda, cpu or ilgpu-cpu (default {Defaults.Simulate.device})."
             | Seed _ -> $"seed of the study, a whole number 0 … 18446744073709551615 (default {Defaults.Simulate.seed})."
 
+type MatrixArgs =
+    | Rigidity of r: string
+    | Brms of microgauss: float
+    | Lc of parsec: float
+    | Rho of rho: float
+    | Eta of eta: float
+    | Q of q: float
+    | Kmax of omega: float
+    | [<Mandatory>] Omega_Dt of list: string
+    | [<Mandatory>] L0 of list: string
+    | Lmax of l: int
+    | Out of file: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Rigidity _ -> "one rigidity with unit GV, TV or PV, instead of --rho."
+            | Brms _ -> $"with --rigidity: total rms field B_rms in µG (default {g Defaults.Study.bRmsMicroGauss})."
+            | Lc _ -> $"with --rigidity: correlation length L_c in pc (default {g Defaults.Study.lcParsec})."
+            | Rho _ -> "ρ = r_g/L_c."
+            | Eta _ -> $"turbulence level η = ⟨δB²⟩/B_rms², in (0, 1) (default {g Defaults.Study.eta})."
+            | Q _ -> $"spectral index q of g(k) ∝ k^−q, in (0, 1.95] (default {g Defaults.Study.q})."
+            | Kmax _ -> $"largest wavenumber k_max in units of Ω/c (default 2π/λ_min, λ_min = r_g/{g Defaults.Study.lambdaMinOverRgPaper})."
+            | Omega_Dt _ -> "the times ΩΔT, comma separated (each ≥ 1e-3), e.g. 1,2,5."
+            | L0 _ -> "the columns ℓ0 of M, comma separated, e.g. 1,2."
+            | Lmax _ -> $"the rows ℓ = 0 … ℓ_max (default {Defaults.Matrix.lmax}; at least the largest ℓ0)."
+            | Out _ -> "CSV file (default: standard output) with columns omega_dt,l0,l,m."
+
 [<HelpDescription("show this help")>]
 type SkymixArgs =
     | [<CliPrefix(CliPrefix.None)>] Predict of ParseResults<PredictArgs>
@@ -204,6 +234,7 @@ type SkymixArgs =
     | [<CliPrefix(CliPrefix.None)>] Cl of ParseResults<ClArgs>
     | [<CliPrefix(CliPrefix.None)>] Merge of ParseResults<MergeArgs>
     | [<CliPrefix(CliPrefix.None)>] Slurm of ParseResults<SlurmArgs>
+    | [<CliPrefix(CliPrefix.None)>] Matrix of ParseResults<MatrixArgs>
     | Version
 
     interface IArgParserTemplate with
@@ -216,4 +247,5 @@ type SkymixArgs =
             | Cl _ -> "angular power spectrum C_ℓ of a HEALPix map (healpy anafast)."
             | Merge _ -> "combine the shards of a study (skymix simulate --shard) into one run folder."
             | Slurm _ -> "write a Slurm job array running a study in shards, and the merge as a dependent job: skymix slurm --shards N --out DIR -- SIMULATE OPTIONS."
+            | Matrix _ -> "the theory's pair propagator M = I + 2M^(1a) + M^(1c) at given ΩΔT (eq. 17), columns ℓ0, as CSV."
             | Version -> "print the version, the git commit and the accelerators found."

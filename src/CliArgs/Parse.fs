@@ -59,7 +59,24 @@ type SimulateOptions =
       ShardCount: int
       From: string
       /// the Fig. 5 PNG of the finished run (null: none)
-      Plot: string }
+      Plot: string
+      /// the ℓ0 whose pair propagator each realisation measures (empty: none)
+      MixingL0: int[] }
+
+/// `skymix matrix`: one rigidity [V] (NaN when ρ is given) or ρ (NaN when a rigidity is given), the times ΩΔT,
+/// the columns ℓ0, the rows ℓ ≤ Lmax, the CSV file (null: standard output).
+type MatrixOptions =
+    { RigidityVolts: float
+      Rho: float
+      BrmsMicroGauss: float
+      LcParsec: float
+      Eta: float
+      Q: float
+      KMax: Nullable<float>
+      OmegaDT: float[]
+      L0: int[]
+      Lmax: int
+      Out: string }
 
 /// `skymix merge`: the run folders to combine and the merged folder.
 type MergeOptions = { Runs: string[]; Out: string }
@@ -102,6 +119,7 @@ type Command =
     | Cl of ClOptions
     | Merge of MergeOptions
     | Slurm of SlurmOptions
+    | Matrix of MatrixOptions
     | ShowVersion
     /// Help was asked for: print the text and exit 0.
     | Help of text: string
@@ -165,6 +183,15 @@ let private listOf (option: string) (example: string) (text: string) =
     if items |> Array.exists String.IsNullOrEmpty then
         raise (UsageError $"{option} '{text}' has an empty item; give one or more values separated by commas, e.g. {example}")
     items
+
+/// A list of whole numbers ≥ 0 given to `option`, each once.
+let private multipoles (option: string) (text: string) =
+    let ls = listOf option "1,2" text
+             |> Array.map (fun (x: string) -> match Int32.TryParse x with
+                                              | true, v when v >= 0 -> v
+                                              | _ -> raise (UsageError $"{option} {text}: '{x}' is not a whole number ≥ 0"))
+    if ls.Length <> (Array.distinct ls).Length then raise (UsageError $"{option} {text}: give each ℓ0 once")
+    ls
 
 /// A list of rigidities.
 let private list = listOf "--rigidity" "10TV,1PV"
@@ -318,7 +345,8 @@ let private simulateOptions (r: ParseResults<SimulateArgs>) : SimulateOptions =
       ShardIndex = shardIndex
       ShardCount = shardCount
       From = orNull from
-      Plot = orNull (r.TryGetResult SimulateArgs.Plot) }
+      Plot = orNull (r.TryGetResult SimulateArgs.Plot)
+      MixingL0 = r.TryGetResult SimulateArgs.Mixing |> Option.map (multipoles "--mixing") |> Option.defaultValue [||] }
 
 let private simulate r = Simulate(simulateOptions r)
 
@@ -381,6 +409,33 @@ let private fit (r: ParseResults<FitArgs>) =
           Plot = orNull (r.TryGetResult FitArgs.Plot)
           AllowPartial = r.Contains FitArgs.Allow_Partial }
 
+let private matrix (r: ParseResults<MatrixArgs>) =
+    let rig = r.TryGetResult MatrixArgs.Rigidity
+    let rho = r.TryGetResult MatrixArgs.Rho
+    match rig, rho with
+    | Some _, Some _ -> raise (UsageError "give either --rigidity or --rho, not both")
+    | None, None -> raise (UsageError "give --rho R (or --rigidity with --brms and --lc); see skymix matrix --help")
+    | _ -> ()
+    if rho.IsSome && (r.Contains MatrixArgs.Brms || r.Contains MatrixArgs.Lc) then raise (UsageError rhoWithField)
+    let l0 = multipoles "--l0" (r.GetResult MatrixArgs.L0)
+    let lmax = r.GetResult(MatrixArgs.Lmax, defaultValue = max Defaults.Matrix.lmax (Array.max l0))
+    if lmax < Array.max l0 || lmax > Api.MaxLmax then
+        raise (UsageError $"--lmax {lmax}: give {Array.max l0} (the largest ℓ0) … {Api.MaxLmax}")
+    Matrix { RigidityVolts =
+               match rig with
+               | Some t -> (match list t with [| one |] -> rigidityVolts one | _ -> raise (UsageError "matrix takes one rigidity"))
+               | None -> nan
+             Rho = defaultArg rho nan
+             BrmsMicroGauss = r.GetResult(MatrixArgs.Brms, defaultValue = Defaults.Study.bRmsMicroGauss)
+             LcParsec = r.GetResult(MatrixArgs.Lc, defaultValue = Defaults.Study.lcParsec)
+             Eta = r.GetResult(MatrixArgs.Eta, defaultValue = Defaults.Study.eta)
+             Q = r.GetResult(MatrixArgs.Q, defaultValue = Defaults.Study.q)
+             KMax = nullable (r.TryGetResult MatrixArgs.Kmax)
+             OmegaDT = listOf "--omega-dt" "1,2,5" (r.GetResult MatrixArgs.Omega_Dt) |> Array.map (number "ΩΔT")
+             L0 = l0
+             Lmax = lmax
+             Out = orNull (r.TryGetResult MatrixArgs.Out) }
+
 let private reproduce (r: ParseResults<ReproduceArgs>) =
     if r.Contains ReproduceArgs.Quick && r.Contains ReproduceArgs.Full then raise (UsageError "give --quick or --full, not both")
     let full = r.Contains ReproduceArgs.Full
@@ -409,13 +464,14 @@ let parse (argv: string[]) : Command =
         | [ SkymixArgs.Cl c ] -> once c; cl c
         | [ SkymixArgs.Merge m ] -> once m; merge m
         | [ SkymixArgs.Slurm s ] -> once s; slurm s rest
+        | [ SkymixArgs.Matrix m ] -> once m; matrix m
         | [ SkymixArgs.Version ] -> ShowVersion
         | [] -> Help(parser.PrintUsage())
         | _ -> raise (UsageError "give one command; see skymix --help")
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> Help e.Message
     | :? ArguParseException as e ->
-        let commands = [ "predict"; "simulate"; "fit"; "reproduce"; "cl"; "merge"; "slurm" ]
+        let commands = [ "predict"; "simulate"; "fit"; "reproduce"; "cl"; "merge"; "slurm"; "matrix" ]
         let command = argv |> Array.tryHead |> Option.filter (fun a -> List.contains a commands) |> Option.map (fun c -> " " + c)
         let reason = (firstLine e.Message).Trim().Replace("ERROR: ", "")
         raise (UsageError $"{reason} (see skymix{defaultArg command String.Empty} --help)")

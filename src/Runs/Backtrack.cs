@@ -62,6 +62,14 @@ public static class Backtrack
         var phi = new double[nt][];
         var displacement2 = new double[nt][];
         var maps = new double[nt][];
+        var mixing = new List<double[][]>();
+        void MeasureMixing()
+        {
+            // the initial momentum direction p̂(t₀) = −u of the antiparticle
+            if (s.MixingL0.Count > 0)
+                mixing.Add(Propagator.measure(s.MixingL0.ToArray(), lmax, ps.Length, i => (-ps[i].Ux, -ps[i].Uy, -ps[i].Uz)));
+        }
+        MeasureMixing();
         var chunk = (int)Math.Max(1, StepsPerReport / ps.Length);
         long done = 0, prev = 0;
         for (var k = 0; k < nt; k++)
@@ -89,8 +97,9 @@ public static class Backtrack
             phi[k] = new[] { phx, phy, phz };
             displacement2[k] = squares;
             maps[k] = map;
+            MeasureMixing();
         }
-        var summary = new Realization(r, seed, study.TimesReached.ToArray(), cl, noise, noiseEq7, phi, displacement2, localField, cosAlpha);
+        var summary = new Realization(r, seed, study.TimesReached.ToArray(), cl, noise, noiseEq7, phi, displacement2, localField, cosAlpha, mixing.ToArray());
         return new RealizationRun(summary, maps);
     }
 }

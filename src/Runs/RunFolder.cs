@@ -11,9 +11,10 @@ namespace SkyMix.Runs;
 /// DIR/cl.csv             T,l,cl_num,noise,cl_sub,err,noise_eq7,ratio,ratio_err         (ensemble)
 /// DIR/diffusion.csv      T,dz2,kzz,dz2_err,kzz_err                                      (ensemble)
 /// DIR/dipole.csv         realization,T,phix,phiy,phiz,c1,cos_alpha                      (every realisation)
+/// DIR/mixing.csv         T,l0,l,m,err  (with --mixing: the measured pair propagator, T = 0 first; ensemble)
 /// DIR/realizations/NNNN/ cl.csv (T,l,cl_num,noise,cl_sub,noise_eq7), diffusion.csv (T,dz2,kzz,dx2,dy2),
 ///                        dipole.csv, realization.json (seed, local field, times), map_TTT.fits (HEALPix FITS,
-///                        RING, one per output time index TTT)
+///                        RING, one per output time index TTT), mixing.csv (T,l0,l,m; with --mixing)
 /// </code>
 /// A realisation folder is written under a temporary name and renamed when complete, so a folder named
 /// NNNN is always whole; a rerun skips them.
@@ -97,8 +98,12 @@ public static class RunFolder
 
     static string N(double v) => Csv.Num(double.IsFinite(v) ? v : throw new InvalidOperationException($"non-finite result {v}; nothing written"));
 
-    /// <summary>Writes one finished realisation (atomically, as a whole folder), with its maps unless null.</summary>
-    public static void WriteRealization(string dir, Realization r, double[][]? maps) =>
+    /// <summary>The times of the measured propagator: T = 0, then the output times.</summary>
+    static double[] MixingTimes(double[] times) => times.Prepend(0.0).ToArray();
+
+    /// <summary>Writes one finished realisation (atomically, as a whole folder), with its maps unless null and its
+    /// measured propagator for the ℓ0 of mixingL0 (when any).</summary>
+    public static void WriteRealization(string dir, Realization r, double[][]? maps, IReadOnlyList<int> mixingL0) =>
         Atomically(dir, r.Index, tmp =>
         {
             Files.WriteText(Path.Combine(tmp, "cl.csv"), w =>
@@ -134,6 +139,8 @@ public static class RunFolder
             });
             if (maps is not null)
                 for (var t = 0; t < maps.Length; t++) Fits.Write(Path.Combine(tmp, MapFile(t)), maps[t]);
+            if (mixingL0.Count > 0)
+                MixingFiles.WriteMeasured(Path.Combine(tmp, "mixing.csv"), MixingTimes(r.Times), mixingL0, r.Mixing, null, false);
         });
 
     static IEnumerable<string> DipoleRows(Realization r)
@@ -171,6 +178,8 @@ public static class RunFolder
             root.Key("local_mean_field_B_over_B0").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
             root.Key("cos_alpha").GetDouble()));
         if (localField.Length != 3) throw new InputError($"{damaged}: the local mean field has {localField.Length} components");
+        var mixing = s.MixingL0.Count == 0 ? Array.Empty<double[][]>()
+            : MixingFiles.ReadMeasured(Path.Combine(folder, "mixing.csv"), nt + 1, s.MixingL0, nl - 1, damaged);
         return new Realization(
             index, seed, times,
             Enumerable.Range(0, nt).Select(t => clNum[(t * nl)..((t + 1) * nl)]).ToArray(),
@@ -178,11 +187,12 @@ public static class RunFolder
             Enumerable.Range(0, nt).Select(t => noise7[t * nl]).ToArray(),
             Enumerable.Range(0, nt).Select(t => new[] { dip.Column("phix")[t], dip.Column("phiy")[t], dip.Column("phiz")[t] }).ToArray(),
             Enumerable.Range(0, nt).Select(t => new[] { diff.Column("dx2")[t], diff.Column("dy2")[t], diff.Column("dz2")[t] }).ToArray(),
-            localField, cosAlpha);
+            localField, cosAlpha, mixing);
     }
 
-    /// <summary>Writes the ensemble files cl.csv, diffusion.csv and dipole.csv from the finished realisations.</summary>
-    public static void WriteEnsemble(string dir, EnsembleStats e, IReadOnlyList<Realization> rs)
+    /// <summary>Writes the ensemble files cl.csv, diffusion.csv and dipole.csv from the finished realisations, and
+    /// mixing.csv when the study measures the propagator for the ℓ0 of mixingL0.</summary>
+    public static void WriteEnsemble(string dir, EnsembleStats e, IReadOnlyList<Realization> rs, IReadOnlyList<int> mixingL0)
     {
         // a jackknife needs two realisations: with one, the error fields are left empty (missing, not zero)
         string Err(double v) => e.Count >= 2 ? N(v) : "";
@@ -206,5 +216,7 @@ public static class RunFolder
             foreach (var r in rs.OrderBy(r => r.Index))
                 foreach (var line in DipoleRows(r)) w.WriteLine(line);
         });
+        if (mixingL0.Count > 0)
+            MixingFiles.WriteMeasured(Path.Combine(dir, "mixing.csv"), MixingTimes(e.Times), mixingL0, e.Mixing, e.MixingErr, e.Count >= 2);
     }
 }

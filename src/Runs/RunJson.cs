@@ -33,6 +33,9 @@ public static class RunJson
         w.Numbers("gradient_direction", s.Gradient);
         w.WriteNumber("memory_bytes", s.MemoryBytes);
         w.WriteBoolean("maps", s.Maps);
+        w.WriteStartArray("mixing_l0");
+        foreach (var l0 in s.MixingL0) w.WriteNumberValue(l0);
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 
@@ -59,6 +62,7 @@ public static class RunJson
             Gradient = A("gradient_direction"),
             MemoryBytes = e.Key("memory_bytes").GetInt64(),
             Maps = !e.TryGetProperty("maps", out var m) || m.GetBoolean(),
+            MixingL0 = e.TryGetProperty("mixing_l0", out var l0) ? l0.EnumerateArray().Select(x => x.GetInt32()).ToArray() : Array.Empty<int>(),
         };
     }
 

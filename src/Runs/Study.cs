@@ -33,7 +33,7 @@ public sealed class Study
     Study(StudySettings given)
     {
         // private copies: whoever built the settings cannot change the study afterwards
-        var s = given with { Times = given.Times.ToArray(), Gradient = given.Gradient.ToArray() };
+        var s = given with { Times = given.Times.ToArray(), Gradient = given.Gradient.ToArray(), MixingL0 = given.MixingL0.ToArray() };
         Settings = s;
         Spectrum = SpectrumModule.create(s.Q, Units.kMin(s.Rho, s.Eta), s.KMax, s.Eta);
         KzzQlt = Qlt.kzz(Spectrum);
@@ -66,6 +66,9 @@ public sealed class Study
             if (!(s.Times[i] > s.Times[i - 1])) throw new InputError("backtracking times must increase");
         if (!(s.StepGyro > 0 && s.StepGyro <= 0.1)) throw new InputError($"the gyro-period step fraction must lie in (0, 0.1], got {s.StepGyro}");
         if (!(s.StepLambda > 0 && s.StepLambda <= 10)) throw new InputError($"the wavelength step fraction must lie in (0, 10], got {s.StepLambda}");
+        if (s.MixingL0.FirstOrDefault(l0 => l0 < 0 || l0 > 3 * s.Nside - 1, -1) is var bad and >= 0)
+            throw new InputError($"--mixing: ℓ0 must lie in 0 … 3·Nside − 1 = {3 * s.Nside - 1}, got {bad}");
+        if (s.MixingL0.Distinct().Count() != s.MixingL0.Count) throw new InputError("--mixing: each ℓ0 once");
         var g = Math.Sqrt(s.Gradient.Sum(v => v * v));
         if (s.Gradient.Count != 3 || Math.Abs(g - 1.0) > 1e-9) throw new InputError("the gradient direction must be a unit vector (x,y,z)");
         var study = new Study(s); // the spectrum refuses η outside (0, 1), k_max ≤ k_min and q outside (0, 1.95]; the layout a budget too small

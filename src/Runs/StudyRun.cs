@@ -60,13 +60,13 @@ public static class StudyRun
                 progress?.Invoke(new Progress(k + 1, todo.Count, fraction, rate, remaining));
             }, cancel);
             stepsDone += perRealization;
-            RunFolder.WriteRealization(dir, run.Summary, s.Maps ? run.Maps : null);
+            RunFolder.WriteRealization(dir, run.Summary, s.Maps ? run.Maps : null, s.MixingL0);
             finished.Add(r);
             if (shard.IsWhole)
             {
                 results.Add(run.Summary);
                 results.Sort((a, b) => a.Index.CompareTo(b.Index));
-                RunFolder.WriteEnsemble(dir, Ensemble.ofRealizations(results.ToArray()), results);
+                RunFolder.WriteEnsemble(dir, Ensemble.ofRealizations(results.ToArray()), results, s.MixingL0);
             }
             // the record says how many realisations the files hold, at every moment a reader may look
             RunJson.Write(dir, study, version, Now());
@@ -75,7 +75,7 @@ public static class StudyRun
         if (shard.IsWhole)
         {
             ensemble = Ensemble.ofRealizations(results.ToArray());
-            RunFolder.WriteEnsemble(dir, ensemble, results);
+            RunFolder.WriteEnsemble(dir, ensemble, results, s.MixingL0);
         }
         RunJson.Write(dir, study, version, Now());
         return ensemble;
@@ -131,7 +131,7 @@ public static class StudyRun
         RunFolder.CleanInterrupted(dir);
         foreach (var (i, p) in owner.OrderBy(kv => kv.Key)) RunFolder.CopyRealization(p, dir, i);
         var ensemble = Ensemble.ofRealizations(results.ToArray());
-        RunFolder.WriteEnsemble(dir, ensemble, results);
+        RunFolder.WriteEnsemble(dir, ensemble, results, s.MixingL0);
         var xs = records.Select(r => r.Execution).ToList();
         var seconds = xs.Sum(x => x.Seconds);
         RunJson.Write(dir, study, version, new Execution(

@@ -35,6 +35,8 @@ public sealed record StudySettings
     public required long MemoryBytes { get; init; }
     /// <summary>Whether each realisation writes its sky maps (HEALPix FITS, one per output time).</summary>
     public required bool Maps { get; init; }
+    /// <summary>The ℓ0 whose pair propagator M_ℓℓ0(T) each realisation measures (empty: none).</summary>
+    public required IReadOnlyList<int> MixingL0 { get; init; }
 
     /// <summary>The settings of the defaults (SkyMix.Theory.Defaults) for ρ, rigidity, η and k_max.</summary>
     public static StudySettings WithDefaults(double rho, double? rigidityVolts, double eta, double kmax, IReadOnlyList<double> times) => new()
@@ -55,5 +57,6 @@ public sealed record StudySettings
         Gradient = Defaults.Simulate.gradient,
         MemoryBytes = Defaults.Simulate.memoryMegabytes * (1L << 20),
         Maps = true,
+        MixingL0 = Array.Empty<int>(),
     };
 }

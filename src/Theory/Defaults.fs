@@ -30,6 +30,12 @@ module Cl =
     /// Jacobi iterations of the spherical-harmonic analysis (healpy's anafast defaults to 3)
     let iter = 0
 
+/// `skymix matrix`.
+[<RequireQualifiedAccess>]
+module Matrix =
+    /// the rows ℓ = 0 … lmax written (at least the largest ℓ0)
+    let lmax = 30
+
 /// `skymix fit`.
 [<RequireQualifiedAccess>]
 module Fitting =

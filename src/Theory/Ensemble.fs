@@ -23,7 +23,10 @@ type Realization =
       /// the local mean field B_i/B0 over |z| < L_c/60
       LocalField: float[]
       /// cos α_i = B_i,z/|B_i|
-      CosAlpha: float }
+      CosAlpha: float
+      /// the measured pair propagator M_ℓℓ0 (Propagator.measure) at T = 0 and at each output time,
+      /// [time][ℓ0 of the study's list][ℓ]; empty when the study measures none
+      Mixing: float[][][] }
 
 /// The running diffusion coefficient.
 [<RequireQualifiedAccess>]
@@ -66,6 +69,9 @@ type EnsembleStats =
       C1Qlt: float[]
       CosAlpha: float
       CosAlphaErr: float
+      /// ⟨M_ℓℓ0⟩ and its error at T = 0 and each output time, [time][ℓ0][ℓ] (empty when not measured)
+      Mixing: float[][][]
+      MixingErr: float[][][]
       Count: int }
 
     /// The running diffusion coefficient K_zz(T) = ⟨Δz²⟩/(2T) [c²/Ω] at output t.
@@ -91,6 +97,8 @@ module Ensemble =
         let ratio = perTime (fun t -> let sub1 = sub t 1 in Array.init nl (fun l -> Jackknife.ratio (sub t l) sub1))
         let dz2 = perTime (fun t -> Jackknife.mean (across (fun r -> r.Displacement2.[t].[2])))
         let cosAlpha, cosAlphaErr = Jackknife.mean (across (fun r -> r.CosAlpha))
+        let mixing =
+            rs.[0].Mixing |> Array.mapi (fun t m -> m |> Array.mapi (fun j col -> Array.init col.Length (fun l -> Jackknife.mean (across (fun r -> r.Mixing.[t].[j].[l])))))
         { Times = rs.[0].Times
           ClNum = perTime (fun t -> Array.init nl (fun l -> Array.average (across (fun r -> r.Cl.[t].[l]))))
           Noise = perTime (fun t -> Array.average (across (fun r -> r.Noise.[t])))
@@ -104,6 +112,8 @@ module Ensemble =
           C1Qlt = perTime (fun t -> Sky.c1OfDipole (Array.init 3 (fun i -> Array.average (across (fun r -> r.Phi.[t].[i])))))
           CosAlpha = cosAlpha
           CosAlphaErr = cosAlphaErr
+          Mixing = mixing |> Array.map (Array.map (Array.map fst))
+          MixingErr = mixing |> Array.map (Array.map (Array.map snd))
           Count = rs.Length }
 
     /// The same realisations with the eq. 7 noise in place of the self-consistent one.

@@ -31,7 +31,7 @@ type Protocol =
       VariantTimeOverTauSim: float
       /// the paper's truncation (its Sec. 2.2.3), fitted beside the ℓ_max → ∞ limit
       PaperLmax: int
-      /// the model spectrum reported (fit.json, Fig. 5): C_ℓ/C_1 of the fitted theory for ℓ ≤ min(ℓ_max, this)
+      /// the model spectrum reported (fit.json, Fig. 5): C_ℓ/C_1 of the fitted theory for ℓ ≤ min(ℓ_max, max(this, ℓ_fit))
       ModelLmax: int }
 
     static member Default =
@@ -70,7 +70,7 @@ type RunFit =
       /// the theory fitted: its boundary and ℓ_max
       Boundary: Boundary
       TheoryLmax: int
-      /// C_ℓ/C_1 of the fitted theory (its boundary and ℓ_max) at the best ΩΔT, ℓ = 0 … min(ℓ_max, ModelLmax), and
+      /// C_ℓ/C_1 of the fitted theory (its boundary and ℓ_max) at the best ΩΔT, ℓ = 0 … min(ℓ_max, max(ModelLmax, ℓ_fit)), and
       /// the power-law index over ℓ = 5 … 30 of the prediction at that ΩΔT (its ℓ_max → ∞ limit, or the truncation)
       Model: float[]
       ModelIndex: float option
@@ -185,7 +185,7 @@ let fit (protocol: Protocol) (input: Api.PredictInput) (nside: int) (request: Re
       Observed = obs
       Boundary = boundary
       TheoryLmax = lmax
-      Model = (Api.spectrumShape fitting boundary lmax best.OmegaDT).[.. min lmax protocol.ModelLmax]
+      Model = (Api.spectrumShape fitting boundary lmax best.OmegaDT).[.. min lmax (max protocol.ModelLmax lfit)]
       ModelIndex = prediction.Index
       C1Sub = c1
       C1SubErr = c1Err

@@ -96,7 +96,7 @@ type KappaBand = { Diagonal: float[]; Next: float[] }
 /// Cost O(ℓ_max,κ × number of k nodes) for the band, memory O(ℓ_max,κ). The k nodes are summed in fixed
 /// blocks, so the result does not depend on the number of threads.
 /// Accuracy: κ ~1e-8 relative against the numpy reference samples (ℓA, ℓB ≤ 20; reference tests); the recurrence
-/// agrees with a Legendre quadrature in μ at the same k nodes to ~1e-13 (tests).
+/// agrees with a Legendre quadrature in μ at the same k nodes to 1e-10 (the test's tolerance).
 [<RequireQualifiedAccess>]
 module Kappa =
 

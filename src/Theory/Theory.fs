@@ -15,7 +15,7 @@ let MaxLmax = 4000
 
 /// The smallest ΩΔT solved. κ ∝ ΔT² comes out of O(1) terms that cancel: at ρ = 0.01 (ℓ_max = 30) C_ℓ/C_1 is
 /// smooth in ΩΔT down to 1e-3 (C_2/C_1 = 0.163, 0.186, 0.234 at ΩΔT = 1, 1e-2, 1e-3) and turns negative at 1e-4
-/// (test "ΩΔT floor"). The paper's ΩΔT are 10–50; fits start at 2.
+/// (measured once when the floor was set; no test). The paper's ΩΔT are 10–50; fits start at 2.
 [<Literal>]
 let MinOmegaDT = 1e-3
 
@@ -369,3 +369,17 @@ let spectrumShape (p: PredictInput) (boundary: Boundary) (lmax: int) (omegaDT: f
     let s, _, _ = turbulence { p with OmegaDT = Some omegaDT; Truncation = Paper lmax }
     let w = Mixing.w s p.Accuracy omegaDT
     over (SteadyState.solve boundary (Mixing.m1aDiagonal w lmax) (Mixing.m1c (Kappa.band s p.Accuracy omegaDT (2 * lmax)) lmax) omegaDT)
+
+/// The pair propagator of the theory, M = I + 2M^(1a) + M^(1c) (eqs. 17, 27, 40, 47; first order in the
+/// generator, i.e. second order in δB) at ΔT = omegaDT: the columns ℓ0 of `l0s`, rows ℓ = 0 … lmax
+/// ([ℓ0 index][ℓ]). Its elements do not depend on a truncation (M^(1c)_ℓℓ0 needs κ up to ℓ + ℓ0 only). The
+/// inputs follow predict's rules (ρ, η, q, k_max, ΩΔT ≥ MinOmegaDT, the κ quadrature's size); ℓ0 must lie in
+/// 0 … lmax. Compared with the simulation in docs/validation.md.
+let propagator (p: PredictInput) (omegaDT: float) (l0s: int[]) (lmax: int) : float[][] =
+    let s, _, _ = turbulence { p with OmegaDT = Some omegaDT; Truncation = Paper lmax }
+    match l0s |> Array.tryFind (fun l0 -> l0 < 0 || l0 > lmax) with
+    | Some l0 -> inputError $"ℓ0 must lie in 0 … ℓ_max = {lmax}, got {l0}"
+    | None -> ()
+    let w = Mixing.w s p.Accuracy omegaDT
+    let m = Mixing.matrix (Mixing.m1aDiagonal w lmax) (Mixing.m1c (Kappa.band s p.Accuracy omegaDT (2 * lmax)) lmax)
+    l0s |> Array.map (fun l0 -> Array.init (lmax + 1) (fun l -> m.[l, l0]))

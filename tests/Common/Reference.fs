@@ -44,7 +44,8 @@ type Table =
         let i = t.Col name
         t.Rows |> Array.map (fun r -> Int64.Parse(r.[i], CultureInfo.InvariantCulture))
 
-let private readFile (file: string) : Table =
+/// A CSV table at a path (e.g. a file a test run of skymix wrote).
+let readFile (file: string) : Table =
     let lines = File.ReadAllLines file |> Array.filter (fun l -> l <> "" && not (l.StartsWith "#"))
     { Header = lines.[0].Split ','
       Rows = lines.[1..] |> Array.map (fun l -> l.Split ',') }

@@ -11,4 +11,4 @@ let study (rho: float) (kmax: float) (times: float[]) (nside: int) (realizations
         Rho = rho, RigidityVolts = System.Nullable(), BrmsMicroGauss = Defaults.Study.bRmsMicroGauss, LcParsec = Defaults.Study.lcParsec,
         Eta = Defaults.Study.eta, Q = Defaults.Study.q, KMax = kmax, Nside = nside, Realizations = realizations, Seed = seed,
         Times = times, StepGyro = stepGyro, StepLambda = Defaults.Simulate.stepLambda, Gradient = Defaults.Simulate.gradient,
-        MemoryBytes = int64 Defaults.Simulate.memoryMegabytes * (1L <<< 20), Maps = false)
+        MemoryBytes = int64 Defaults.Simulate.memoryMegabytes * (1L <<< 20), Maps = false, MixingL0 = [||])

@@ -10,7 +10,7 @@ public static class MergeCommand
     {
         var ensemble = StudyRun.Merge(o.Runs, o.Out, Program.VersionText);
         Console.WriteLine($"merged {ensemble.Count} realisations from {o.Runs.Length} folder{(o.Runs.Length > 1 ? "s" : "")} into {o.Out} " +
-                          "(realisations copied; cl.csv, diffusion.csv, dipole.csv and run.json written)");
+                          $"(realisations copied; cl.csv, diffusion.csv, dipole.csv{(ensemble.Mixing.Length > 0 ? ", mixing.csv" : "")} and run.json written)");
         return 0;
     }
 }

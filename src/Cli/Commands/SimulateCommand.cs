@@ -101,6 +101,7 @@ public static class SimulateCommand
             Gradient = o.Gradient,
             MemoryBytes = (long)o.MemoryMegabytes << 20,
             Maps = o.Maps,
+            MixingL0 = o.MixingL0,
         };
     }
 

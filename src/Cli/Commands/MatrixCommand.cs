@@ -1,0 +1,32 @@
+using Microsoft.FSharp.Core;
+using SkyMix.CliArgs;
+using SkyMix.Runs;
+using SkyMix.Theory;
+
+namespace SkyMix.Cli.Commands;
+
+/// <summary>
+/// <c>skymix matrix</c>: the theory's pair propagator M = I + 2M^(1a) + M^(1c) (eq. 17) at given ΩΔT, the
+/// columns ℓ0 and rows ℓ = 0 … ℓ_max, as CSV (omega_dt,l0,l,m) — the object `simulate --mixing` measures.
+/// </summary>
+public static class MatrixCommand
+{
+    public static int Run(Parse.MatrixOptions o)
+    {
+        Files.CheckWritable(o.Out, "--out");
+        var physical = double.IsNaN(o.Rho);
+        if (physical && !(o.BrmsMicroGauss > 0 && double.IsFinite(o.BrmsMicroGauss) && o.LcParsec > 0 && double.IsFinite(o.LcParsec)))
+            throw new InputError($"--brms ({o.BrmsMicroGauss} µG) and --lc ({o.LcParsec} pc) must be positive");
+        var rho = physical ? Units.rho(o.RigidityVolts, o.BrmsMicroGauss, o.LcParsec) : o.Rho;
+        if (!(rho > 0 && double.IsFinite(rho))) throw new InputError($"ρ must be a positive number, got {rho}");
+        Api.PredictInput At(double dt) =>
+            new(rho, o.Eta, o.Q, o.KMax ?? Units.kMaxDefault(rho, rho, o.Eta), Api.Truncation.NewPaper(o.Lmax),
+                FSharpOption<double>.Some(dt), Defaults.Predict.lawA, Accuracy.Default);
+        // every ΩΔT is checked before the first is computed
+        foreach (var dt in o.OmegaDT) Api.validate(At(dt));
+        foreach (var warning in Api.warnings(At(o.OmegaDT[0]))) Console.Error.WriteLine($"skymix: warning: {warning}");
+        var m = o.OmegaDT.Select(dt => Api.propagator(At(dt), dt, o.L0, o.Lmax)).ToArray();
+        MixingFiles.WriteTheory(o.Out, o.OmegaDT, o.L0, m);
+        return 0;
+    }
+}
