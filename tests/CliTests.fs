@@ -203,7 +203,7 @@ let reproduceTests =
                 Expect.isGreaterThan ink 0.02 $"{fig}: share of drawn pixels"
                 Expect.isGreaterThan coloured 1e-4 $"{fig}: share of coloured pixels (the data; axes and text are grey)"
             let csv = File.ReadAllLines(IO.Path.Combine(dir, "fit.csv"))
-            Expect.stringStarts csv.[0] "rho,rigidity_V,theory_boundary,theory_lmax,omega_tau_s_qlt,omega_tau_s_sim" "fit.csv header"
+            Expect.stringStarts csv.[0] "rho,rigidity_V,eta,theory_boundary,theory_lmax,omega_tau_s_qlt,omega_tau_s_sim" "fit.csv header"
             Expect.equal csv.Length 3 "one row per rigidity"
             use json = Text.Json.JsonDocument.Parse(File.ReadAllText(IO.Path.Combine(dir, "fit.json")))
             Expect.equal (json.RootElement.GetProperty("rigidities").GetArrayLength()) 2 "both rigidities in fit.json"
@@ -211,6 +211,24 @@ let reproduceTests =
             let again = Cli.run [ "reproduce"; "--rigidity"; "1PV,10PV"; "--nside"; "8"; "--realizations"; "3"; "--lmax"; "30"; "--out"; dir; "--device"; "cpu" ]
             Expect.equal again.Code 0 again.Err
             Expect.isFalse (again.Err.Contains "realisation 1/") "no realisation recomputed" }
+        test "reproduce --eta: every rigidity at every η, one fit each, the law per η and combined in the report" {
+            let dir = Cli.tempDir ()
+            let r = Cli.run [ "reproduce"; "--rigidity"; "1PV,10PV"; "--nside"; "8"; "--realizations"; "3"; "--lmax"; "30"; "--eta"; "0.4,0.5"; "--out"; dir; "--device"; "cpu" ]
+            Expect.equal r.Code 0 r.Err
+            Expect.sequenceEqual (IO.Directory.GetDirectories(IO.Path.Combine(dir, "runs")) |> Array.map IO.Path.GetFileName |> Array.sort)
+                                 [| "10PV-eta0.4"; "10PV-eta0.5"; "1PV-eta0.4"; "1PV-eta0.5" |] "one run folder per (rigidity, η)"
+            let csv = File.ReadAllLines(IO.Path.Combine(dir, "fit.csv"))
+            let eta = Array.IndexOf(csv.[0].Split(','), "eta")
+            Expect.sequenceEqual (csv.[1..] |> Array.map (fun l -> l.Split(',').[eta]) |> Array.sort) [| "0.4"; "0.4"; "0.5"; "0.5" |] "fit.csv: one row per (rigidity, η)"
+            // the runs really differ in η: QLT's τ_s grows as the turbulence weakens
+            let tau = Array.IndexOf(csv.[0].Split(','), "omega_tau_s_qlt")
+            let tauOf (e: string) = csv.[1..] |> Array.filter (fun l -> l.Split(',').[eta] = e) |> Array.map (fun l -> Reference.f (l.Split(',').[tau])) |> Array.min
+            Expect.isGreaterThan (tauOf "0.4") (tauOf "0.5") "τ_s(η = 0.4) > τ_s(η = 0.5)"
+            let report = File.ReadAllText(IO.Path.Combine(dir, "report.md"))
+            for needle in [ "## Turbulence levels"; "| 0.4 |"; "| 0.5 |"; "| all |"; "η = 0.4, 0.5" ] do
+                Expect.stringContains report needle "report content"
+            for bad, fragment in [ "0.5,1.2", "outside (0, 1)"; "0.5,0.5", "each η once"; "0.5,x", "not a number" ] do
+                expectInputError (Cli.run [ "reproduce"; "--eta"; bad; "--out"; IO.Path.Combine(dir, "x") ]) [ fragment ] }
         test "skymix fit on one run folder: table, fit.csv; a folder that is not a run → exit 2" {
             let dir = Cli.tempDir ()
             let run = IO.Path.Combine(dir, "run")

@@ -40,6 +40,32 @@ let tests =
             let m = Propagator.measure l0s (3 * nside - 1) (int (Healpix.npix nside)) (Func<_, _>(fun p -> let x, y, z = rot (centre nside p) in struct (x, y, z)))
             let (l0, l), worst = misses l0s m |> List.maxBy snd
             Expect.isLessThan worst 1e-8 $"ℓ0 = {l0}, ℓ = {l} misses the identity by {worst:G3}" }
+        test "skymix matrix: M conserves power (Σ_ℓ (2ℓ+1)M_ℓℓ0 = 2ℓ0 + 1), tends to I as ΔT → 0, and refuses bad input" {
+            let dir = Cli.tempDir ()
+            let file = Path.Combine(dir, "m.csv")
+            // k_max = 3 Ω/c bounds the jumps in ℓ (k_max ΔT), so no power leaves ℓ ≤ 60 (with the paper's k_max the
+            // columns have power-law tails: 5e-4 of it lies beyond ℓ = 60 at ΩΔT = 2)
+            let r = Cli.run [ "matrix"; "--rho"; "0.09"; "--eta"; "0.3"; "--kmax"; "3"; "--l0"; "1,2"; "--omega-dt"; "0.001,2"; "--lmax"; "60"; "--out"; file ]
+            Expect.equal r.Code 0 r.Err
+            let t = Reference.readFile file
+            Expect.sequenceEqual t.Header [| "omega_dt"; "l0"; "l"; "m" |] "columns"
+            let rows = Array.zip3 (t.Floats "omega_dt") (t.Ints "l0") (t.Ints "l") |> Array.zip (t.Floats "m")
+            allClose "M" [
+                for dt in [ 0.001; 2.0 ] do
+                    for l0 in [ 1L; 2L ] do
+                        let col = rows |> Array.filter (fun (_, (d, c, _)) -> d = dt && c = l0)
+                        Expect.equal col.Length 61 "ℓ = 0 … 60"
+                        yield rel $"Σ(2ℓ+1)M_ℓ{l0}/(2ℓ0+1) at ΩΔT = {dt}" 1.0 (col |> Array.sumBy (fun (m, (_, _, l)) -> float (2L * l + 1L) * m) |> fun v -> v / float (2L * l0 + 1L)) 1e-12 0.0
+                        if dt = 0.001 then
+                            for m, (_, _, l) in col -> rel $"M_{l}{l0}(ΩΔT = 1e-3)" (if l = l0 then 1.0 else 0.0) m 0.0 1e-5 ]
+            let large = rows |> Array.filter (fun (_, (d, c, l)) -> d = 2.0 && c = 2L && l = 2L) |> Array.exactlyOne |> fst
+            Expect.isLessThan large 0.999 "at ΩΔT = 2 the diagonal has moved"
+            for args, fragment in [ [ "--rho"; "0.09"; "--omega-dt"; "1" ], "--l0"
+                                    [ "--l0"; "1"; "--omega-dt"; "1" ], "--rho"
+                                    [ "--rho"; "0.09"; "--l0"; "5"; "--omega-dt"; "1"; "--lmax"; "3" ], "--lmax 3"
+                                    [ "--rho"; "0.09"; "--l0"; "1"; "--omega-dt"; "0" ], "ΩΔT must be"
+                                    [ "--rho"; "0.09"; "--l0"; "1"; "--omega-dt"; "1"; "--eta"; "1.5" ], "η" ] do
+                Cli.expectInputError (Cli.run ("matrix" :: args)) [ fragment ] }
         test "weak turbulence (η = 0.02, ΩT ≤ 5): where the generator is small, simulated M_ℓℓ0 equals I + 2M^(1a) + M^(1c) within errors (ℓ0 = 1, 2; ℓ ≤ 8)" {
             let rho, eta, kmax = 1.0, 0.02, 20.0
             let dir = Cli.tempDir ()

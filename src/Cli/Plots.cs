@@ -135,12 +135,21 @@ public static class Plots
         var inside = fits.Where(f => !f.Fit.Fit.AtEdge).ToList();
         var edge = fits.Where(f => f.Fit.Fit.AtEdge).ToList();
         double[] E(List<FolderFit> fs) => fs.Select(f => Math.Max(f.Fit.Fit.Sigma, f.Fit.JackknifeSigma)).ToArray();
-        ErrorPoints(plt, inside.Select(f => f.Fit.OmegaTauSQlt).ToArray(), inside.Select(f => f.Fit.Fit.OmegaDT).ToArray(), E(inside), ColorOf(0), "τs from QLT");
-        ErrorPoints(plt, inside.Select(f => f.Fit.OmegaTauSSim).ToArray(), inside.Select(f => f.Fit.Fit.OmegaDT).ToArray(), E(inside), ColorOf(1),
-                    "τs = 3Kzz from the simulation", MarkerShape.OpenSquare);
+        // one colour per turbulence level when there are several (filled: τs from QLT, open: from the simulation)
+        var etas = fits.Select(f => f.Study.Settings.Eta).Distinct().Order().ToList();
+        foreach (var (eta, k) in etas.Select((e, k) => (e, k)))
+        {
+            var these = inside.Where(f => f.Study.Settings.Eta == eta).ToList();
+            var tag = etas.Count > 1 ? $"η = {eta:G3}: " : "";
+            var (cQlt, cSim) = etas.Count > 1 ? (ColorOf(3 + k), ColorOf(3 + k)) : (ColorOf(0), ColorOf(1));
+            ErrorPoints(plt, these.Select(f => f.Fit.OmegaTauSQlt).ToArray(), these.Select(f => f.Fit.Fit.OmegaDT).ToArray(), E(these), cQlt, tag + "τs from QLT");
+            ErrorPoints(plt, these.Select(f => f.Fit.OmegaTauSSim).ToArray(), these.Select(f => f.Fit.Fit.OmegaDT).ToArray(), E(these), cSim,
+                        tag + "τs = 3Kzz from the simulation", MarkerShape.OpenSquare);
+        }
         if (edge.Count > 0)
             ErrorPoints(plt, edge.Select(f => f.Fit.OmegaTauSQlt).ToArray(), edge.Select(f => f.Fit.Fit.OmegaDT).ToArray(), new double[edge.Count], ColorOf(3),
                         "no fit: χ² minimum at the edge of the range", MarkerShape.Cross);
+        var across = etas.Count > 1 ? $" (all {etas.Count} η)" : "";
         var all = fits.Select(f => f.Fit.OmegaTauSQlt).Concat(fits.Select(f => f.Fit.OmegaTauSSim)).ToArray();
         var xs = new[] { Math.Log10(all.Min() / 1.5), Math.Log10(all.Max() * 1.5) };
         void Curve(double a, double b, ScottPlot.Color c, string label, LinePattern pattern)
@@ -152,9 +161,9 @@ public static class Plots
         }
         if (law is not null)
         {
-            Curve(law.Qlt.A, 1.0 / 3.0, ColorOf(0), $"a(Ωτs)^1/3 with QLT τs: a = {law.Qlt.A:F2} ± {law.Qlt.AErr:F2}", LinePattern.Solid);
-            Curve(law.Simulated.A, 1.0 / 3.0, ColorOf(1), $"a(Ωτs)^1/3 with simulated τs: a = {law.Simulated.A:F2} ± {law.Simulated.AErr:F2}", LinePattern.Dashed);
-            Curve(law.Free.A, law.Free.Exponent, ColorOf(2), $"free exponent {law.Free.Exponent:F2} ± {law.Free.ExponentErr:F2}", LinePattern.Dotted);
+            Curve(law.Qlt.A, 1.0 / 3.0, ColorOf(0), $"a(Ωτs)^1/3 with QLT τs{across}: a = {law.Qlt.A:F2} ± {law.Qlt.AErr:F2}", LinePattern.Solid);
+            Curve(law.Simulated.A, 1.0 / 3.0, ColorOf(1), $"a(Ωτs)^1/3 with simulated τs{across}: a = {law.Simulated.A:F2} ± {law.Simulated.AErr:F2}", LinePattern.Dashed);
+            Curve(law.Free.A, law.Free.Exponent, ColorOf(2), $"free exponent{across} {law.Free.Exponent:F2} ± {law.Free.ExponentErr:F2}", LinePattern.Dotted);
         }
         Curve(Defaults.Predict.lawA, 1.0 / 3.0, ScottPlot.Colors.Gray, $"paper: {Defaults.Predict.lawA:G3}(Ωτs)^1/3", LinePattern.DenselyDashed);
         Note(plt, "error bars: the larger of the Δχ² = 1 interval and the jackknife error" +

@@ -183,6 +183,7 @@ type ReproduceArgs =
     | Lmax of l: string
     | Device of device: string
     | Seed of seed: uint64
+    | Eta of list: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -196,6 +197,7 @@ type ReproduceArgs =
             | Lmax _ -> "auto (default): fit with the ℓ_max → ∞ limit of the mixing equation; or N: the paper's truncation at ℓ_max = N."
             | Device _ -> $"auto, cuda, cpu or ilgpu-cpu (default {Defaults.Simulate.device})."
             | Seed _ -> $"seed of the study, a whole number 0 … 18446744073709551615 (default {Defaults.Simulate.seed})."
+            | Eta _ -> $"turbulence levels η = ⟨δB²⟩/B_rms², comma separated, each in (0, 1), e.g. 0.1,0.3,0.5: every rigidity is simulated and fitted at each; Fig. 6 shows them all and the report gives the law per η and combined (default {g Defaults.Study.eta}, the paper's)."
 
 type MatrixArgs =
     | Rigidity of r: string

@@ -108,7 +108,9 @@ type ReproduceOptions =
       Realizations: int
       Lmax: Nullable<int>
       Device: string
-      Seed: uint64 }
+      Seed: uint64
+      /// the turbulence levels, each once (default: the paper's)
+      Eta: float[] }
 
 /// What the user asked for.
 type Command =
@@ -446,7 +448,17 @@ let private reproduce (r: ParseResults<ReproduceArgs>) =
                 Realizations = r.GetResult(ReproduceArgs.Realizations, defaultValue = 0)
                 Lmax = lmaxOption (r.TryGetResult ReproduceArgs.Lmax)
                 Device = r.GetResult(ReproduceArgs.Device, defaultValue = Defaults.Simulate.device)
-                Seed = r.GetResult(ReproduceArgs.Seed, defaultValue = Defaults.Simulate.seed) }
+                Seed = r.GetResult(ReproduceArgs.Seed, defaultValue = Defaults.Simulate.seed)
+                Eta =
+                    match r.TryGetResult ReproduceArgs.Eta with
+                    | None -> [| Defaults.Study.eta |]
+                    | Some t ->
+                        let etas = listOf "--eta" "0.1,0.3,0.5" t |> Array.map (number "η")
+                        match etas |> Array.tryFind (fun e -> not (e > 0.0 && e < 1.0)) with
+                        | Some e -> raise (UsageError $"--eta {t}: η = {e} is outside (0, 1)")
+                        | None -> ()
+                        if etas.Length <> (Array.distinct etas).Length then raise (UsageError $"--eta {t}: give each η once")
+                        etas }
 
 /// Parses the command line.
 let parse (argv: string[]) : Command =

@@ -19,6 +19,10 @@ public static class FitFiles
         ? Rigidity(r)
         : $"ρ = {F(s.Rho, "G3")}";
 
+    /// <summary>The label of a fit among others: its rigidity (or ρ), and η when the fits have several.</summary>
+    public static string LabelAmong(IReadOnlyList<FolderFit> fits, FolderFit f) =>
+        fits.Select(x => x.Study.Settings.Eta).Distinct().Count() > 1 ? $"{Label(f.Study.Settings)}, η = {F(f.Study.Settings.Eta, "G3")}" : Label(f.Study.Settings);
+
     /// <summary>The theory a fit used, in words.</summary>
     public static string Theory(FitRun.RunFit r) => r.Boundary.IsZeroFlux
         ? $"the ℓ_max → ∞ limit (zero-flux boundary, converged at ℓ_max = {r.TheoryLmax})"
@@ -34,15 +38,16 @@ public static class FitFiles
     /// <summary>The table of fits and the law, as Markdown (also the report's).</summary>
     public static IEnumerable<string> Table(IReadOnlyList<FolderFit> fits, FitRun.Law? law)
     {
+        string Row(FolderFit f) => LabelAmong(fits, f);
         yield return "| rigidity | ρ | Ωτ_s (QLT) | Ωτ_s (sim) | ΩT used | ℓ_fit | ΩΔT | Δχ²=1 | jackknife | χ²/dof | ⟨cos α⟩ |";
         yield return "|---|---|---|---|---|---|---|---|---|---|---|";
         foreach (var f in fits)
-            yield return $"| {Label(f.Study.Settings)} | {F(f.Study.Settings.Rho, "0.00e+00")} | {F(f.Fit.OmegaTauSQlt, "G4")} | {F(f.Fit.OmegaTauSSim, "G4")} ± {F(f.Fit.OmegaTauSSimErr, "G2")} | " +
+            yield return $"| {Row(f)} | {F(f.Study.Settings.Rho, "0.00e+00")} | {F(f.Fit.OmegaTauSQlt, "G4")} | {F(f.Fit.OmegaTauSSim, "G4")} ± {F(f.Fit.OmegaTauSSimErr, "G2")} | " +
                          $"{F(f.Fit.Time, "G4")} | {f.Fit.Fit.LFit} | {F(f.Fit.Fit.OmegaDT, "F2")}{(f.Fit.Fit.AtEdge ? " (edge: no fit)" : "")} | " +
                          $"[{(f.Fit.Fit.LowerOpen ? "< " : "")}{F(f.Fit.Fit.Lower, "F2")}, {(f.Fit.Fit.UpperOpen ? "> " : "")}{F(f.Fit.Fit.Upper, "F2")}] | {Jackknife(f.Fit)} | " +
                          $"{F(f.Fit.Fit.ReducedChiSquare, "F2")} | {F(f.Fit.CosAlpha, "F3")} ± {F(f.Fit.CosAlphaErr, "F3")} |";
         yield return "";
-        var edge = fits.Where(f => f.Fit.Fit.AtEdge).Select(f => Label(f.Study.Settings)).ToList();
+        var edge = fits.Where(f => f.Fit.Fit.AtEdge).Select(Row).ToList();
         if (edge.Count > 0)
             yield return $"No ΩΔT inside the search range fits at {string.Join(", ", edge)} (the χ² minimum lies on its edge); " +
                          "these are left out of the law.";
@@ -70,7 +75,7 @@ public static class FitFiles
         foreach (var f in fits)
         {
             var u = DipoleUnit(f.Study);
-            yield return $"| {Label(f.Study.Settings)} | {F(f.Fit.C1Sub * u, "0.000e+00")} ± {F(f.Fit.C1SubErr * u, "0.0e+00")} | {F(f.Fit.C1Qlt * u, "0.000e+00")} | " +
+            yield return $"| {LabelAmong(fits, f)} | {F(f.Fit.C1Sub * u, "0.000e+00")} ± {F(f.Fit.C1SubErr * u, "0.0e+00")} | {F(f.Fit.C1Qlt * u, "0.000e+00")} | " +
                          $"{F(f.Fit.C1Mat * u, "0.000e+00")} | {F(f.Fit.C1Mat * u / (f.Fit.CosAlpha * f.Fit.CosAlpha), "0.000e+00")} | {F(f.Fit.C1Sub / f.Fit.C1Mat, "F2")} | " +
                          $"{(f.Fit.Boundary.IsZeroFlux ? "ℓ_max → ∞" : $"ℓ_max = {f.Fit.TheoryLmax}")} at ΩΔT = {F(f.Fit.Fit.OmegaDT, "F2")} |";
         }
@@ -88,10 +93,10 @@ public static class FitFiles
     {
         Files.WriteText(Path.Combine(dir, "fit.csv"), w =>
         {
-            w.WriteLine("rho,rigidity_V,theory_boundary,theory_lmax,omega_tau_s_qlt,omega_tau_s_sim,omega_tau_s_sim_err,T,l_fit,omega_dt,omega_dt_lower,omega_dt_upper," +
+            w.WriteLine("rho,rigidity_V,eta,theory_boundary,theory_lmax,omega_tau_s_qlt,omega_tau_s_sim,omega_tau_s_sim_err,T,l_fit,omega_dt,omega_dt_lower,omega_dt_upper," +
                         "omega_dt_lower_open,omega_dt_upper_open,omega_dt_jackknife,chi2,dof,at_edge,c1_sub,c1_sub_err,c1_qlt,c1_mat,cos_alpha,cos_alpha_err,realizations");
             foreach (var f in fits)
-                w.WriteLine(string.Join(",", N(f.Study.Settings.Rho), f.Study.Settings.RigidityVolts is double r ? N(r) : "", BoundaryName(f.Fit), f.Fit.TheoryLmax, N(f.Fit.OmegaTauSQlt), N(f.Fit.OmegaTauSSim),
+                w.WriteLine(string.Join(",", N(f.Study.Settings.Rho), f.Study.Settings.RigidityVolts is double r ? N(r) : "", N(f.Study.Settings.Eta), BoundaryName(f.Fit), f.Fit.TheoryLmax, N(f.Fit.OmegaTauSQlt), N(f.Fit.OmegaTauSSim),
                     N(f.Fit.OmegaTauSSimErr), N(f.Fit.Time), f.Fit.Fit.LFit, N(f.Fit.Fit.OmegaDT), N(f.Fit.Fit.Lower), N(f.Fit.Fit.Upper),
                     Bool(f.Fit.Fit.LowerOpen), Bool(f.Fit.Fit.UpperOpen), f.Fit.Fit.AtEdge ? "" : N(f.Fit.JackknifeSigma),
                     N(f.Fit.Fit.ChiSquare), f.Fit.Fit.Dof, Bool(f.Fit.Fit.AtEdge), N(f.Fit.C1Sub), N(f.Fit.C1SubErr), N(f.Fit.C1Qlt), N(f.Fit.C1Mat), N(f.Fit.CosAlpha), N(f.Fit.CosAlphaErr), f.Fit.Realizations));
@@ -111,6 +116,7 @@ public static class FitFiles
                 w.WriteNumber("theory_lmax", f.Fit.TheoryLmax);
                 w.Number("rho", f.Study.Settings.Rho);
                 if (f.Study.Settings.RigidityVolts is double rv) w.Number("rigidity_V", rv); else w.WriteNull("rigidity_V");
+                w.Number("eta", f.Study.Settings.Eta);
                 w.Number("omega_tau_s_qlt", f.Fit.OmegaTauSQlt);
                 w.Number("omega_tau_s_sim", f.Fit.OmegaTauSSim);
                 w.Number("omega_tau_s_sim_err", f.Fit.OmegaTauSSimErr);

@@ -21,6 +21,31 @@ public static class Report
                $". The paper: Nside {full.Nside}, {full.Realizations} realisations, r_g/{F(Units.lambdaMinOverRgPaper, "G3")} at the smallest rigidity.";
     }
 
+    /// <summary>With several turbulence levels: the law fitted at each η alone and across all of them (Markdown;
+    /// nothing with one η).</summary>
+    static IEnumerable<string> LawPerEta(IReadOnlyList<FolderFit> fits)
+    {
+        var groups = fits.GroupBy(f => f.Study.Settings.Eta).OrderBy(g => g.Key).ToList();
+        if (groups.Count < 2) yield break;
+        yield return "## Turbulence levels";
+        yield return "";
+        yield return "The paper finds one law, ΩΔT ≈ 4(Ωτ_s)^{1/3}, across rigidities and turbulence levels. Fitted at each η alone and across all:";
+        yield return "";
+        yield return "| η | interior fits | a (τ_s from QLT) | a (τ_s = 3K_zz simulated) | free exponent b | a with b free | χ²/dof (QLT, b = 1/3) |";
+        yield return "|---|---|---|---|---|---|---|";
+        string Row(string what, IReadOnlyList<FolderFit> fs)
+        {
+            var n = fs.Count(f => !f.Fit.Fit.AtEdge);
+            if (Fitting.Law(fs) is not { } law) return $"| {what} | {n} | – | – | – | – | – (needs 2 interior fits) |";
+            return $"| {what} | {n} | {F(law.Qlt.A, "F2")} ± {F(law.Qlt.AErr, "F2")} | {F(law.Simulated.A, "F2")} ± {F(law.Simulated.AErr, "F2")} | " +
+                   $"{(law.Free.Dof >= 0 && n > 2 ? $"{F(law.Free.Exponent, "F2")} ± {F(law.Free.ExponentErr, "F2")}" : "– (2 points)")} | {F(law.Free.A, "F2")} | " +
+                   $"{F(law.Qlt.ChiSquare / Math.Max(1, law.Qlt.Dof), "F2")} |";
+        }
+        foreach (var g in groups) yield return Row(F(g.Key, "G3"), g.ToList());
+        yield return Row("all", fits);
+        yield return "";
+    }
+
     /// <summary>Writes DIR/report.md: the settings actually used, the fits, the law, the dipoles and the figures.</summary>
     public static void Write(string dir, Defaults.Preset preset, int? lmax, IReadOnlyList<Study> studies, IReadOnlyList<FolderFit> fits,
                              FitRun.Law? law, double simSeconds, double totalSeconds, string version) =>
@@ -34,7 +59,7 @@ public static class Report
             w.WriteLine("## Settings");
             w.WriteLine();
             w.WriteLine($"- {SettingsText(preset, studies)}");
-            w.WriteLine($"- B_rms = {F(s0.BrmsMicroGauss, "G6")} µG, L_c = {F(s0.LcParsec, "G6")} pc (L_max = 5 L_c), η = {F(s0.Eta, "G6")}, slab spectrum q = {F(s0.Q, "G4")}; seed {s0.Seed}; " +
+            w.WriteLine($"- B_rms = {F(s0.BrmsMicroGauss, "G6")} µG, L_c = {F(s0.LcParsec, "G6")} pc (L_max = 5 L_c), η = {string.Join(", ", studies.Select(x => F(x.Settings.Eta, "G6")).Distinct())}, slab spectrum q = {F(s0.Q, "G4")}; seed {s0.Seed}; " +
                         $"step dt = min({F(s0.StepGyro, "G3")}·2π/Ω, {F(s0.StepLambda, "G3")}·λ_min).");
             w.WriteLine((lmax is int n ? $"- Mixing equation truncated as in the paper at ℓ_max = {n} (absorbing boundary)" : $"- Mixing equation in its ℓ_max → ∞ limit (zero-flux boundary, ℓ_max raised until C_ℓ/C_1 for ℓ ≤ ℓ_fit converges to {F(Api.ConvergenceGoal.Default.Tol, "G2")})") + "; ΩΔT fitted on C_ℓ^sub/C_1^sub over ℓ = 2 … ℓ_fit (signal-to-noise ≥ 1) " +
                         $"at the first output time ≥ {F(FitRun.Protocol.Default.FitTimeOverTauSim, "G3")}τ_s^sim, errors from a jackknife over realisations.");
@@ -44,7 +69,7 @@ public static class Report
             foreach (var study in studies)
             {
                 var s = study.Settings;
-                w.WriteLine($"| {FitFiles.Label(s)} | {F(s.Rho, "0.00e+00")} | {F(s.KMax, "G4")} | {F(study.Dt, "G3")} | {F(s.Times[0], "G3")} … {F(s.Times[^1], "G4")} ({s.Times.Count}) |");
+                w.WriteLine($"| {FitFiles.Label(s)}{(studies.Select(x => x.Settings.Eta).Distinct().Count() > 1 ? $", η = {F(s.Eta, "G3")}" : "")} | {F(s.Rho, "0.00e+00")} | {F(s.KMax, "G4")} | {F(study.Dt, "G3")} | {F(s.Times[0], "G3")} … {F(s.Times[^1], "G4")} ({s.Times.Count}) |");
             }
             w.WriteLine();
             w.WriteLine("## ΩΔT per rigidity and the law ΩΔT = a(Ωτ_s)^{1/3}");
@@ -61,15 +86,16 @@ public static class Report
                         $"{string.Join(", ", index.Select(v => F(v, "F2")))}. " +
                         "χ²/dof shows how well one ΩΔT describes each simulated spectrum; values well above 1 mean it does not.");
             w.WriteLine();
+            foreach (var line in LawPerEta(fits)) w.WriteLine(line);
             w.WriteLine("How ΩΔT moves with the choices (docs/physics.md §8):");
             w.WriteLine();
             w.WriteLine("| rigidity | variant | ΩT | ΩΔT | χ²/dof |");
             w.WriteLine("|---|---|---|---|---|");
             foreach (var f in fits)
             {
-                w.WriteLine($"| {FitFiles.Label(f.Study.Settings)} | baseline | {F(f.Fit.Time, "G4")} | {F(f.Fit.Fit.OmegaDT, "F2")} | {F(f.Fit.Fit.ReducedChiSquare, "F2")} |");
+                w.WriteLine($"| {FitFiles.LabelAmong(fits, f)} | baseline | {F(f.Fit.Time, "G4")} | {F(f.Fit.Fit.OmegaDT, "F2")} | {F(f.Fit.Fit.ReducedChiSquare, "F2")} |");
                 foreach (var v in f.Fit.Variants)
-                    w.WriteLine($"| {FitFiles.Label(f.Study.Settings)} | {v.What} | {F(v.Time, "G4")} | {F(v.Fit.OmegaDT, "F2")} | {F(v.Fit.ReducedChiSquare, "F2")} |");
+                    w.WriteLine($"| {FitFiles.LabelAmong(fits, f)} | {v.What} | {F(v.Time, "G4")} | {F(v.Fit.OmegaDT, "F2")} | {F(v.Fit.ReducedChiSquare, "F2")} |");
             }
             w.WriteLine();
             w.WriteLine("## Dipoles (Sec. 3.3), in units of (L_c ∇f̄/f̄)²");

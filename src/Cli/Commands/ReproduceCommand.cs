@@ -27,9 +27,10 @@ public static class ReproduceCommand
         if (realizations < 2) throw new InputError($"--realizations {realizations}: the fits need at least 2 realisations per rigidity (jackknife errors)");
         var request = FitCommand.Request(o.Lmax, 0, 0);
         FitRun.checkResolution(nside, request.Lmax);
-        var eta = Defaults.Study.eta;
         var rhoMin = rigidities.Min(r => Units.rho(r, Defaults.Study.bRmsMicroGauss, Defaults.Study.lcParsec));
-        var studies = rigidities.OrderBy(r => r).Select(r =>
+        // the paper's η alone keeps the folders named by rigidity; several η add it to the name
+        var named = o.Eta.Length > 1 || o.Eta[0] != Defaults.Study.eta;
+        var studies = o.Eta.SelectMany(eta => rigidities.OrderBy(r => r).Select(r =>
         {
             var rho = Units.rho(r, Defaults.Study.bRmsMicroGauss, Defaults.Study.lcParsec);
             var kmax = preset.LambdaMinOverRg is { } n ? Units.kMaxOfLambdaMin(n.Value, eta) : Units.kMaxDefault(rho, rhoMin, eta);
@@ -38,8 +39,9 @@ public static class ReproduceCommand
             var tauQlt = Qlt.tauOfKzz(Study.Of(settings).KzzQlt);
             var tmax = Math.Max(Defaults.Reproduce.minLastTime, Defaults.Reproduce.lastTimeOverTauQlt * tauQlt);
             var study = Study.Of(settings with { Times = Parse.times($"log:1:{F(tmax, "R")}:{preset.TimesCount}") });
-            return (Label: FitFiles.Label(study.Settings).Replace(" ", ""), Study: study);
-        }).ToList();
+            var label = FitFiles.Label(study.Settings).Replace(" ", "");
+            return (Label: named ? $"{label}-eta{F(eta, "G4")}" : label, Study: study);
+        })).ToList();
         Files.CheckFolder(o.Out, "--out");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var (label, study) in studies)
@@ -50,6 +52,7 @@ public static class ReproduceCommand
         }
         var simSeconds = clock.Elapsed.TotalSeconds;
         var fits = FitCommand.FitAll(studies.Select(x => Path.Combine(o.Out, "runs", x.Label)), request);
+        // the law across every η and rigidity; per η in the report
         var law = Fitting.Law(fits);
         FitFiles.Write(o.Out, fits, law, Program.VersionText);
         Figures(o.Out, studies, fits, law);
@@ -67,8 +70,11 @@ public static class ReproduceCommand
     /// <summary>What the colours of a backtracked map are.</summary>
     const string MapUnits = "colour: f(p̂)/⟨f⟩ − 1 in units of (c/Ω)|∇⟨f⟩/⟨f⟩| against the momentum direction p̂; particles arrive from −p̂";
 
-    static void Figures(string dir, IReadOnlyList<(string Label, Study Study)> runs, IReadOnlyList<FolderFit> fits, FitRun.Law? law)
+    static void Figures(string dir, IReadOnlyList<(string Label, Study Study)> all, IReadOnlyList<FolderFit> fits, FitRun.Law? law)
     {
+        // Figs. 2–4 show one turbulence level: the paper's if it was run, else the first
+        var eta = all.Any(r => r.Study.Settings.Eta == Defaults.Study.eta) ? Defaults.Study.eta : all[0].Study.Settings.Eta;
+        var runs = all.Where(r => r.Study.Settings.Eta == eta).ToList();
         // Figs. 2 and 3: maps at the time closest to ΩT = 2000 of the run closest to ρ = 8.9e-4
         var (mapLabel, mapStudy) = Closest(runs, 8.9e-4);
         var mapSettings = mapStudy.Settings;
