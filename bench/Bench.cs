@@ -15,6 +15,7 @@ public static class Program
         ["predict-lmax"] = PredictCase.Run,
         ["boris"] = BorisCase.Run,
         ["convergence"] = ConvergenceCase.Run,
+        ["layout"] = LayoutCase.Run,
     };
 
     public static int Main(string[] args)

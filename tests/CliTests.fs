@@ -111,7 +111,9 @@ let predictTests =
               [ "--lmax"; "100"; "--lout"; "20" ], "--lout belongs to --lmax auto"
               [ "--rigidity"; "10XV" ], "unknown rigidity unit"
               [ "--rho"; "1e-3"; "--kmax"; "1e-4" ], "k_max must exceed k_min"
-              [ "--times"; "0" ], "--times must be a number of steps ≥ 1" ] do
+              [ "--times"; "0" ], "--times must be a number of steps ≥ 1"
+              [ "--brms"; "3,5" ], "--brms '3,5' is not a number"
+              [ "--omega-dt"; "15,5" ], "decimal point" ] do
             test $"bad input {String.Join(' ', args)} → exit 2, one line, no file written" {
                 let dir = Cli.tempDir ()
                 let csv = IO.Path.Combine(dir, "x.csv")

@@ -63,24 +63,28 @@ public static class Plots
     public static void LmaxScan(string path, IReadOnlyList<(string Label, Api.ScanRow[] Rows)> scans)
     {
         var plt = new Plot();
-        var (label, rows) = scans[0];
-        var ells = new[] { 2, 10, 30 };
-        for (var i = 0; i < ells.Length; i++)
+        // one colour per rigidity; ℓ by the marker; the boundary by the line
+        var ells = scans.Count == 1 ? new[] { (2, MarkerShape.FilledCircle), (10, MarkerShape.FilledSquare), (30, MarkerShape.FilledTriangleUp) }
+                                    : new[] { (2, MarkerShape.FilledCircle), (10, MarkerShape.FilledSquare) };
+        for (var k = 0; k < scans.Count; k++)
         {
-            var l = ells[i];
-            foreach (var zeroFlux in new[] { false, true })
-            {
-                var pick = rows.Where(r => r.Boundary.IsZeroFlux == zeroFlux && r.Lmax >= l).ToArray();
-                if (pick.Length == 0) continue;
-                var line = plt.Add.ScatterLine(pick.Select(r => Math.Log10(r.Lmax)).ToArray(), pick.Select(r => Math.Log10(r.ClOverC1[l])).ToArray());
-                line.Color = ColorOf(i);
-                line.LineWidth = 2;
-                line.MarkerSize = 6;
-                line.LinePattern = zeroFlux ? LinePattern.Dashed : LinePattern.Solid;
-                line.LegendText = $"C{Sub(l)}/C₁, {(zeroFlux ? "zero-flux boundary" : "absorbing (the paper's)")}";
-            }
+            var (label, rows) = scans[k];
+            foreach (var (l, marker) in ells)
+                foreach (var zeroFlux in new[] { false, true })
+                {
+                    var pick = rows.Where(r => r.Boundary.IsZeroFlux == zeroFlux && r.Lmax >= l).ToArray();
+                    if (pick.Length == 0) continue;
+                    var line = plt.Add.ScatterLine(pick.Select(r => Math.Log10(r.Lmax)).ToArray(), pick.Select(r => Math.Log10(r.ClOverC1[l])).ToArray());
+                    line.Color = ColorOf(scans.Count == 1 ? Array.FindIndex(ells, e => e.Item1 == l) : k);
+                    line.LineWidth = 2;
+                    line.MarkerSize = 7;
+                    line.MarkerShape = marker;
+                    line.LinePattern = zeroFlux ? LinePattern.Dashed : LinePattern.Solid;
+                    line.LegendText = $"{(scans.Count > 1 ? label + ": " : "")}C{Sub(l)}/C₁, {(zeroFlux ? "zero-flux boundary (dashed)" : "absorbing, the paper's (solid)")}";
+                }
         }
-        Finish(plt, path, "truncation ℓmax", "Cℓ / C₁", $"Steady state against the truncation ℓmax: {label}", null);
+        var title = scans.Count == 1 ? scans[0].Label : string.Join(", ", scans.Select(s => s.Label));
+        Finish(plt, path, "truncation ℓmax", "Cℓ / C₁", $"Steady state against the truncation ℓmax: {title}", null);
     }
 
     /// <summary>Points with vertical error bars on log10 axes (a bar reaching ≤ 0 is drawn to the bottom).</summary>

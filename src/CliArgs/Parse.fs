@@ -460,9 +460,31 @@ let private reproduce (r: ParseResults<ReproduceArgs>) =
                         if etas.Length <> (Array.distinct etas).Length then raise (UsageError $"--eta {t}: give each η once")
                         etas }
 
+/// Per command, the options that take one number (a float field): Argu reads "3,5" there as 35 (a thousands
+/// separator).
+let private scalarNumberFlags =
+    [ "predict", typeof<PredictArgs>; "simulate", typeof<SimulateArgs>; "fit", typeof<FitArgs>; "matrix", typeof<MatrixArgs> ]
+    |> List.map (fun (command, t) ->
+        command,
+        Reflection.FSharpType.GetUnionCases t
+        |> Array.filter (fun c -> match c.GetFields() with [| f |] -> f.PropertyType = typeof<float> | _ -> false)
+        |> Array.map (fun c -> "--" + c.Name.ToLowerInvariant().Replace('_', '-'))
+        |> set)
+    |> Map.ofList
+
+/// A comma in the value of a one-number option is a decimal comma, never a list (slurm passes the simulate
+/// options after "--").
+let private refuseDecimalComma (argv: string[]) =
+    let command = if Array.contains "--" argv then "simulate" else Array.tryHead argv |> Option.defaultValue ""
+    let flags = scalarNumberFlags |> Map.tryFind command |> Option.defaultValue Set.empty
+    for i in 0 .. argv.Length - 2 do
+        if flags.Contains argv.[i] && argv.[i + 1].Contains ',' then
+            raise (UsageError $"{argv.[i]} '{argv.[i + 1]}' is not a number: it takes one value, written with a decimal point (e.g. 3.5)")
+
 /// Parses the command line.
 let parse (argv: string[]) : Command =
     try
+        refuseDecimalComma argv
         // skymix slurm ... -- SIMULATE OPTIONS: the part after "--" is handed to the simulate grammar
         let split = Array.IndexOf(argv, "--")
         let argv, rest = if split >= 0 then argv[.. split - 1], argv[split + 1 ..] else argv, [||]
