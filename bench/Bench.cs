@@ -16,6 +16,7 @@ public static class Program
         ["boris"] = BorisCase.Run,
         ["convergence"] = ConvergenceCase.Run,
         ["layout"] = LayoutCase.Run,
+        ["equivalence"] = EquivalenceCase.Run,
     };
 
     public static int Main(string[] args)
@@ -29,6 +30,13 @@ public static class Program
         run(args[1..]);
         return 0;
     }
+}
+
+/// <summary>Options of a case: the value after --name, or null.</summary>
+public static class Options
+{
+    public static string? Of(string[] args, string name) =>
+        Enumerable.Range(0, Math.Max(0, args.Length - 1)).Where(i => args[i] == name).Select(i => args[i + 1]).FirstOrDefault();
 }
 
 /// <summary>What the benchmark ran on, for the results table.</summary>

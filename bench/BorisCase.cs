@@ -9,6 +9,7 @@ namespace SkyMix.Bench;
 /// points (spacing r_g/100, step r_g/50, 4096 particles × 2000 steps at 10 PV) and (ii) through the real
 /// nested-grid field at ρ = 8.9e-3 with k_max from the 10 TV rule (Nside 64 sky, 200 steps); on the
 /// Parallel.For path, ILGPU's CPU accelerator and one thread — all in this run — and on CUDA when present.
+/// Options: --nside N for (ii) (default 64), --device D to time one device only (the GPU check).
 /// </summary>
 public static class BorisCase
 {
@@ -34,11 +35,13 @@ public static class BorisCase
         var rho = 8.9e-3;
         var s2 = SpectrumModule.create(5.0 / 3.0, Units.kMin(rho, eta), Units.kMaxDefault(rho, 8.9e-5, eta), eta);
         var nested = SlabField.Generate(s2, SlabField.Layout(s2, 2L << 30), 1);
-        var sky2 = SkyMix.Runs.Backtrack.Sky(64);
+        var nside = int.Parse(Options.Of(args, "--nside") ?? "64");
+        var only = Options.Of(args, "--device");
+        var sky2 = SkyMix.Runs.Backtrack.Sky(nside);
         Console.WriteLine($"(i) one table: {n} points × 2 components, float32 ({n * 8 / 1048576} MB), dt = r_g/50 = {rg / 50:G3}/Ω");
         Console.WriteLine($"(ii) nested field: {nested.Bands.Length} grids of {nested.Bands[0].N} points, k ∈ [{s2.KMin:G3}, {s2.KMax:G3}] Ω/c, dt = 0.01/Ω");
         Console.WriteLine();
-        Console.WriteLine("| path | (i) one table [steps/s] | (ii) nested grids, Nside 64 [steps/s] |");
+        Console.WriteLine($"| path | (i) one table [steps/s] | (ii) nested grids, Nside {nside} [steps/s] |");
         Console.WriteLine("|---|---|---|");
         var paths = new List<(string, Func<IPusher>)>
         {
@@ -47,6 +50,13 @@ public static class BorisCase
             ("one thread", () => Accelerators.Create(DeviceKind.Cpu, threads: 1)),
         };
         if (Accelerators.HasCuda()) paths.Add(("CUDA (ILGPU)", () => Accelerators.Create(DeviceKind.Cuda)));
+        if (only is not null)
+        {
+            var kind = Accelerators.Parse(only);
+            paths = kind == DeviceKind.Cuda ? paths.Where(p => p.Item1.StartsWith("CUDA")).ToList()
+                  : kind == DeviceKind.IlgpuCpu ? paths.Where(p => p.Item1.StartsWith("ILGPU")).ToList()
+                  : paths.Take(1).ToList();
+        }
         foreach (var (name, make) in paths)
         {
             using var pusher = make();
