@@ -190,7 +190,7 @@ let tests =
             Expect.stringContains r.Err "no law" "says why Fig. 6 has no law"
             for png in [ plot; fit5; Path.Combine(out, "fig6_law.png") ] do
                 let w, h, drawn, coloured = Png.ink png
-                Expect.equal (w, h) (900, 650) $"{png}: 900 × 650"
+                Expect.isTrue (w >= 600 && h >= 400) $"{png}: {w} × {h}, a readable size"
                 Expect.isGreaterThan drawn 0.02 $"{png}: axes and text drawn"
                 Expect.isGreaterThan coloured 0.0005 $"{png}: coloured data drawn" }
         test "the Python examples run on SkyMix's outputs as they are (Debian's python3; skipped where it is not installed)" {

@@ -43,7 +43,7 @@ def table(runs, lmax=8):
 
 
 def weak(dirs):
-    runs = sorted(load(d) for d in dirs)
+    runs = sorted((load(d) for d in dirs), key=lambda r: r[0])
     table(runs)
     fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 4), sharey=True)
     for ax, (eta, x) in zip(np.atleast_1d(axes), runs):
@@ -61,7 +61,7 @@ def weak(dirs):
 
 
 def mapping(dirs):
-    runs = sorted(load(d) for d in dirs)
+    runs = sorted((load(d) for d in dirs), key=lambda r: r[0])
     table(runs)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for k, (eta, x) in enumerate(runs):

@@ -28,13 +28,11 @@ public static class Plots
             line.LineWidth = 2;
             if (c.Result.Index is { } index)
             {
-                // the power law of Prediction.Index: least squares in log–log over ℓ = 5 … min(30, top)
+                // the power law of Prediction.Index (SteadyState.powerLaw over ℓ = 5 … min(30, top)), drawn where it was fitted
                 var hi = Math.Min(30, ratio.Length - 1);
-                var fit = Enumerable.Range(5, hi - 4).ToArray();
-                var mx = fit.Average(l => Math.Log10(l));
-                var my = fit.Average(l => Math.Log10(ratio[l]));
+                var (slope, amplitude) = SteadyState.powerLaw(ratio, 5, hi).ToValueTuple();
                 var x = new[] { Math.Log10(5), Math.Log10(hi) };
-                var law = plt.Add.ScatterLine(x, x.Select(v => my + index.Value * (v - mx)).ToArray());
+                var law = plt.Add.ScatterLine(x, x.Select(v => Math.Log10(amplitude) + slope * v).ToArray());
                 law.Color = ColorOf(i);
                 law.LinePattern = LinePattern.Dashed;
                 law.LineWidth = 3;

@@ -46,7 +46,7 @@ public static class Fitting
 
     /// <summary>The theory inputs of a study (ΩΔT, truncation and accuracy as the protocol sets them).</summary>
     static Api.PredictInput Input(Study study) =>
-        new(study.Settings.Rho, study.Settings.Eta, study.Settings.Q, study.Settings.KMax, Api.Truncation.NewPaper(100),
+        new(study.Settings.Rho, study.Settings.Eta, study.Settings.Q, study.Settings.KMax, Api.Truncation.NewPaper(FitRun.Protocol.Default.PaperLmax),
             FSharpOption<double>.None, Defaults.Predict.lawA, Accuracy.Default);
 
     /// <summary>Fits one run folder (with unfinished realisations only when <paramref name="allowPartial"/>).</summary>
