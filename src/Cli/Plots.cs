@@ -118,7 +118,7 @@ public static class Plots
             var top = Math.Min(f.Fit.Observed.Ratio.Length - 1, Math.Max(f.Fit.Fit.LFit, 10));
             var ls = Enumerable.Range(2, top - 1).Select(l => (double)l).ToArray();
             ErrorPoints(plt, ls, ls.Select(l => f.Fit.Observed.Ratio[(int)l]).ToArray(), ls.Select(l => f.Fit.Observed.Err[(int)l]).ToArray(),
-                        ColorOf(i), $"{FitFiles.Label(f.Study.Settings)}, ΩT = {f.Fit.Time:G3} (± jackknife)");
+                        ColorOf(i), $"{FitFiles.LabelAmong(fits, f)}, ΩT = {f.Fit.Time:G3} (± jackknife)");
             var ml = Enumerable.Range(1, Math.Min(f.Fit.Model.Length - 1, 60)).ToArray();
             var line = plt.Add.ScatterLine(ml.Select(l => Math.Log10(l)).ToArray(), ml.Select(l => Math.Log10(f.Fit.Model[l])).ToArray());
             line.Color = ColorOf(i);
@@ -149,7 +149,7 @@ public static class Plots
                         tag + "τs = 3Kzz from the simulation", MarkerShape.OpenSquare);
         }
         if (edge.Count > 0)
-            ErrorPoints(plt, edge.Select(f => f.Fit.OmegaTauSQlt).ToArray(), edge.Select(f => f.Fit.Fit.OmegaDT).ToArray(), new double[edge.Count], ColorOf(3),
+            ErrorPoints(plt, edge.Select(f => f.Fit.OmegaTauSQlt).ToArray(), edge.Select(f => f.Fit.Fit.OmegaDT).ToArray(), new double[edge.Count], ScottPlot.Colors.Black,
                         "no fit: χ² minimum at the edge of the range", MarkerShape.Cross);
         var across = etas.Count > 1 ? $" (all {etas.Count} η)" : "";
         var all = fits.Select(f => f.Fit.OmegaTauSQlt).Concat(fits.Select(f => f.Fit.OmegaTauSSim)).ToArray();
@@ -210,14 +210,29 @@ public static class Plots
     }
 
     /// <summary>Fig. 7: dipole strengths against rigidity (units (L_c ∇f̄/f̄)²), the axis in TV/PV.</summary>
-    public static void Dipoles(string path, IReadOnlyList<FolderFit> fits)
+    public static void Dipoles(string path, IReadOnlyList<FolderFit> all)
     {
         var plt = new Plot();
-        var physical = fits.All(f => f.Study.Settings.RigidityVolts is not null);
+        var physical = all.All(f => f.Study.Settings.RigidityVolts is not null);
+        // one set of points and curves per turbulence level, each ordered along the axis
+        var levels = all.GroupBy(f => f.Study.Settings.Eta).OrderBy(g => g.Key).ToList();
+        foreach (var (level, k) in levels.Select((g, k) => (g, k)))
+        {
+            var fits = level.OrderBy(f => physical ? f.Study.Settings.RigidityVolts!.Value : f.Study.Settings.Rho).ToList();
+            var tag = levels.Count > 1 ? $"η = {level.Key:G3}: " : "";
+            DipoleSet(plt, fits, physical, tag, levels.Count > 1 ? 3 * k : 0);
+        }
+        Finish(plt, path, physical ? "rigidity" : "ρ = rg/Lc", "C₁  [(Lc |∇⟨f⟩/⟨f⟩|)²]", "Fig. 7: dipole strengths", Alignment.UpperLeft,
+               physical ? v => Units.rigidityText(" ", v) : null);
+    }
+
+    /// <summary>The dipole points and mixing-matrix curves of one turbulence level (colours from <paramref name="colour"/> on).</summary>
+    static void DipoleSet(Plot plt, IReadOnlyList<FolderFit> fits, bool physical, string tag, int colour)
+    {
         var x = fits.Select(f => physical ? f.Study.Settings.RigidityVolts!.Value : f.Study.Settings.Rho).ToArray();
         var u = fits.Select(f => FitFiles.DipoleUnit(f.Study)).ToArray();
-        ErrorPoints(plt, x, fits.Select((f, i) => f.Fit.C1Sub * u[i]).ToArray(), fits.Select((f, i) => f.Fit.C1SubErr * u[i]).ToArray(), ColorOf(1), "⟨C₁⟩ noise-subtracted (± jackknife)");
-        ErrorPoints(plt, x, fits.Select((f, i) => f.Fit.C1Qlt * u[i]).ToArray(), new double[fits.Count], ColorOf(2), "⟨C₁⟩ of QLT = 4π|⟨Φ⟩|²", MarkerShape.OpenCircle);
+        ErrorPoints(plt, x, fits.Select((f, i) => f.Fit.C1Sub * u[i]).ToArray(), fits.Select((f, i) => f.Fit.C1SubErr * u[i]).ToArray(), ColorOf(colour + 1), tag + "⟨C₁⟩ noise-subtracted (± jackknife)");
+        ErrorPoints(plt, x, fits.Select((f, i) => f.Fit.C1Qlt * u[i]).ToArray(), new double[fits.Count], ColorOf(colour + 2), tag + "⟨C₁⟩ of QLT = 4π|⟨Φ⟩|²", MarkerShape.OpenCircle);
         void Curve(double[] y, ScottPlot.Color c, string label, LinePattern p)
         {
             var l = plt.Add.ScatterLine(x.Select(Math.Log10).ToArray(), y.Select(Math.Log10).ToArray());
@@ -225,10 +240,8 @@ public static class Plots
             l.LinePattern = p;
             l.LegendText = label;
         }
-        Curve(fits.Select((f, i) => f.Fit.C1Mat * u[i]).ToArray(), ColorOf(0), "C₁ of the mixing matrix", LinePattern.Solid);
-        Curve(fits.Select((f, i) => f.Fit.C1Mat * u[i] / (f.Fit.CosAlpha * f.Fit.CosAlpha)).ToArray(), ColorOf(0), "C₁ of the mixing matrix / ⟨cos α⟩²", LinePattern.Dashed);
-        Finish(plt, path, physical ? "rigidity" : "ρ = rg/Lc", "C₁  [(Lc |∇⟨f⟩/⟨f⟩|)²]", "Fig. 7: dipole strengths", Alignment.UpperLeft,
-               physical ? v => Units.rigidityText(" ", v) : null);
+        Curve(fits.Select((f, i) => f.Fit.C1Mat * u[i]).ToArray(), ColorOf(colour), tag + "C₁ of the mixing matrix", LinePattern.Solid);
+        Curve(fits.Select((f, i) => f.Fit.C1Mat * u[i] / (f.Fit.CosAlpha * f.Fit.CosAlpha)).ToArray(), ColorOf(colour), tag + "C₁ of the mixing matrix / ⟨cos α⟩²", LinePattern.Dashed);
     }
 
     /// <summary>Log–log axes with readable ticks, the labels, title and legend (inside at <paramref name="legend"/>,

@@ -421,8 +421,8 @@ let private matrix (r: ParseResults<MatrixArgs>) =
     if rho.IsSome && (r.Contains MatrixArgs.Brms || r.Contains MatrixArgs.Lc) then raise (UsageError rhoWithField)
     let l0 = multipoles "--l0" (r.GetResult MatrixArgs.L0)
     let lmax = r.GetResult(MatrixArgs.Lmax, defaultValue = max Defaults.Matrix.lmax (Array.max l0))
-    if lmax < Array.max l0 || lmax > Api.MaxLmax then
-        raise (UsageError $"--lmax {lmax}: give {Array.max l0} (the largest ℓ0) … {Api.MaxLmax}")
+    if lmax < max 2 (Array.max l0) || lmax > Api.MaxLmax then
+        raise (UsageError $"--lmax {lmax}: give {max 2 (Array.max l0)} (at least 2 and the largest ℓ0) … {Api.MaxLmax}")
     Matrix { RigidityVolts =
                match rig with
                | Some t -> (match list t with [| one |] -> rigidityVolts one | _ -> raise (UsageError "matrix takes one rigidity"))

@@ -65,10 +65,10 @@ public sealed class SlabField
     public const long CacheBytes = 512 * 1024;
 
     /// <summary>
-    /// The grid layout of a field: the fewest grids (at most four) whose every table is cache-resident
-    /// (≤ <see cref="CacheBytes"/>) and whose data fit into budgetBytes — fewer grids mean fewer interpolations
-    /// per step, smaller tables fewer cache misses and a faster generation; where no count is cache-resident, the
-    /// fewest that fit the budget. An <see cref="InputError"/> says how much is needed when none fits.
+    /// The grid layout of a field: the fewest grids (at most four) whose data together are cache-resident
+    /// (≤ <see cref="CacheBytes"/>) and fit into budgetBytes — fewer grids mean fewer interpolations per step,
+    /// smaller tables fewer cache misses and a faster generation; where no count is cache-resident, the most grids
+    /// (the smallest tables) that fit the budget. An <see cref="InputError"/> says how much is needed when none fits.
     /// </summary>
     public static GridBand[] Layout(Spectrum s, long budgetBytes)
     {
@@ -77,7 +77,7 @@ public sealed class SlabField
             .Where(bands => bands.Length > 0 && Bytes(bands) <= budgetBytes)
             .ToList();
         if (fitting.Count > 0)
-            return fitting.FirstOrDefault(bands => Bytes(bands) <= CacheBytes) ?? fitting[0];
+            return fitting.FirstOrDefault(bands => Bytes(bands) <= CacheBytes) ?? fitting[^1];
         var best = Split(s.KMin, s.KMax, NestedField<ArrayTable>.MaxGrids);
         var need = best.Length > 0 ? $"{Bytes(best) / 1048576.0:F0} MB" : "more than 2^30 points per grid";
         throw new InputError(

@@ -83,9 +83,9 @@ public sealed class Study
     /// <summary>Pixels of the particle grid (one particle per HEALPix pixel).</summary>
     public int Pixels => (int)Healpix.npix(Settings.Nside);
 
-    /// <summary>Memory of one realisation's particles (six doubles) and maps (one double per pixel and output
-    /// time) [bytes].</summary>
-    public double SkyBytes => (double)Pixels * 8.0 * (6 + Settings.Times.Count);
+    /// <summary>Memory of one realisation's particles (six doubles), maps (one double per pixel and output
+    /// time) and, with --mixing, the harmonics Y_ℓ0m of every particle (2ℓ0 + 1 doubles per ℓ0) [bytes].</summary>
+    public double SkyBytes => (double)Pixels * 8.0 * (6 + Settings.Times.Count + Settings.MixingL0.Sum(l0 => 2 * l0 + 1));
 
     /// <summary>Refuses a study that this machine cannot hold: the sky or the field above half its memory.</summary>
     public void CheckMachine()
@@ -93,7 +93,7 @@ public sealed class Study
         var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (SkyBytes > available / 2)
             throw new InputError($"Nside {Settings.Nside} with {Settings.Times.Count} output times needs {SkyBytes / 1e9:G3} GB for the particles and maps of one " +
-                                 $"realisation; this machine offers {available / 1e9:G3} GB: lower --nside or use fewer --times");
+                                 $"realisation; this machine offers {available / 1e9:G3} GB: lower --nside, use fewer --times or smaller --mixing ℓ0");
         if (SlabField.Bytes(Layout) > available / 2)
             throw new InputError($"the turbulent field needs {SlabField.Bytes(Layout) / 1048576.0:F0} MB, more than half of this machine's " +
                                  $"{available / 1048576.0:F0} MB; lower --memory (it allows fewer, larger grids) or --kmax");

@@ -42,6 +42,8 @@ public static class ReproduceCommand
             var label = FitFiles.Label(study.Settings).Replace(" ", "");
             return (Label: named ? $"{label}-eta{F(eta, "G4")}" : label, Study: study);
         })).ToList();
+        if (studies.GroupBy(x => x.Label).FirstOrDefault(g => g.Count() > 1) is { } clash)
+            throw new InputError($"--eta: two turbulence levels share the run folder {clash.Key}; give η values that differ in their first four digits");
         Files.CheckFolder(o.Out, "--out");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var (label, study) in studies)
