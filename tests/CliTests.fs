@@ -113,6 +113,7 @@ let predictTests =
               [ "--rho"; "1e-3"; "--kmax"; "1e-4" ], "k_max must exceed k_min"
               [ "--times"; "0" ], "--times must be a number of steps ≥ 1"
               [ "--brms"; "3,5" ], "--brms '3,5' is not a number"
+              [ "--rigidity"; "1PV,1PV" ], "twice"
               [ "--omega-dt"; "15,5" ], "decimal point" ] do
             test $"bad input {String.Join(' ', args)} → exit 2, one line, no file written" {
                 let dir = Cli.tempDir ()

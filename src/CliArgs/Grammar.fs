@@ -134,7 +134,7 @@ type FitArgs =
         member a.Usage =
             match a with
             | Runs _ -> "run folders written by skymix simulate (one per rigidity)."
-            | Out _ -> $"folder for fit.csv, fit.json, fig5_spectra.png and fig6_law.png (default {Defaults.Fitting.out}, the current folder)."
+            | Out _ -> $"folder for fit.csv, fit.json and fig6_law.png (default {Defaults.Fitting.out}, the current folder); Fig. 5 goes where --plot says."
             | Lmax _ -> $"auto (default): the ℓ_max → ∞ limit of the mixing equation; or a whole number {FitRun.MinLmax} … {Api.MaxLmax}: the paper's truncation at that ℓ_max."
             | Lfit _ -> "largest multipole fitted, 3 … min(3·Nside − 1, --lmax) (default: where the signal-to-noise first drops below 1)."
             | Plot _ -> "PNG of C_ℓ^sub/C_1^sub with the fitted mixing-equation spectra (Fig. 5)."

@@ -124,6 +124,8 @@ public static class PredictCommand
                     ? $"ρ = r_g/L_c of {FitFiles.Rigidity(o.RigidityVolts[i])} in B_rms = {Fmt(o.BrmsMicroGauss, "G6")} µG over L_c = {Fmt(o.LcParsec, "G6")} pc " +
                       $"is {rhos[i]}, outside double precision: the field or the length is unphysically {(double.IsFinite(rhos[i]) ? "large" : "small")}"
                     : $"ρ must be positive, got {rhos[i]}");
+        if (rhos.Distinct().Count() < rhos.Length)
+            throw new InputError(physical ? "--rigidity gives a rigidity twice; give each once" : "--rho gives a value twice; give each once");
         var rhoMin = rhos.Min();
         var cases = new List<Case>();
         for (var i = 0; i < rhos.Length; i++)
