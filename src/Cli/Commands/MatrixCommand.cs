@@ -26,6 +26,10 @@ public static class MatrixCommand
         foreach (var dt in o.OmegaDT) Api.validate(At(dt));
         foreach (var warning in Api.warnings(At(o.OmegaDT[0]))) Console.Error.WriteLine($"skymix: warning: {warning}");
         var m = o.OmegaDT.Select(dt => Api.propagator(At(dt), dt, o.L0, o.Lmax)).ToArray();
+        // first order in the generator: a negative element means the expansion has left its range
+        for (var t = 0; t < m.Length; t++)
+            if (m[t].SelectMany(col => col).Any(v => v < 0))
+                Console.Error.WriteLine($"skymix: warning: at ΩΔT = {o.OmegaDT[t]:G4} some M_ℓℓ0 are negative: first order (8πℓ(ℓ+1)W ≪ 1) no longer holds there (docs/validation.md)");
         MixingFiles.WriteTheory(o.Out, o.OmegaDT, o.L0, m);
         return 0;
     }
