@@ -81,8 +81,9 @@ public static class Plots
                     line.LegendText = $"{(scans.Count > 1 ? label + ": " : "")}C{Sub(l)}/C₁, {(zeroFlux ? "zero-flux boundary (dashed)" : "absorbing, the paper's (solid)")}";
                 }
         }
-        var title = scans.Count == 1 ? scans[0].Label : string.Join(", ", scans.Select(s => s.Label));
-        Finish(plt, path, "truncation ℓmax", "Cℓ / C₁", $"Steady state against the truncation ℓmax: {title}", null);
+        // several rigidities are named in the legend: a title listing them all runs off the figure
+        var title = scans.Count == 1 ? $"Steady state against the truncation ℓmax: {scans[0].Label}" : "Steady state against the truncation ℓmax";
+        Finish(plt, path, "truncation ℓmax", "Cℓ / C₁", title, null);
     }
 
     /// <summary>Points with vertical error bars on log10 axes (a bar reaching ≤ 0 is drawn to the bottom).</summary>
