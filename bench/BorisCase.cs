@@ -8,7 +8,8 @@ namespace SkyMix.Bench;
 /// Case <c>boris</c>: particle-steps per second of the Boris push (i) through one periodic table of 2^20
 /// points (spacing r_g/100, step r_g/50, 4096 particles × 2000 steps at 10 PV) and (ii) through the real
 /// nested-grid field at ρ = 8.9e-3 with k_max from the 10 TV rule (Nside 64 sky, 200 steps); on the
-/// Parallel.For path, ILGPU's CPU accelerator and one thread — all in this run — and on CUDA when present.
+/// CPU path with vector lanes, the scalar step (the baseline), ILGPU's CPU accelerator and one thread — all in
+/// this run — and on CUDA when present.
 /// Options: --nside N for (ii) (default 64), --device D to time one device only (the GPU check).
 /// </summary>
 public static class BorisCase
@@ -45,9 +46,11 @@ public static class BorisCase
         Console.WriteLine("|---|---|---|");
         var paths = new List<(string, Func<IPusher>)>
         {
-            ($"Parallel.For ({Environment.ProcessorCount} threads)", () => Accelerators.Create(DeviceKind.Cpu)),
+            ($"CPU path, vector lanes ({Environment.ProcessorCount} threads)", () => Accelerators.Create(DeviceKind.Cpu)),
+            ($"CPU path, scalar step ({Environment.ProcessorCount} threads; the baseline)", () => Accelerators.Create(DeviceKind.Cpu, scalar: true)),
             ("ILGPU CPU accelerator", () => Accelerators.Create(DeviceKind.IlgpuCpu)),
-            ("one thread", () => Accelerators.Create(DeviceKind.Cpu, threads: 1)),
+            ("vector lanes, one thread", () => Accelerators.Create(DeviceKind.Cpu, threads: 1)),
+            ("scalar step, one thread", () => Accelerators.Create(DeviceKind.Cpu, threads: 1, scalar: true)),
         };
         if (Accelerators.HasCuda()) paths.Add(("CUDA (ILGPU)", () => Accelerators.Create(DeviceKind.Cuda)));
         if (only is not null)
@@ -55,7 +58,7 @@ public static class BorisCase
             var kind = Accelerators.Parse(only);
             paths = kind == DeviceKind.Cuda ? paths.Where(p => p.Item1.StartsWith("CUDA")).ToList()
                   : kind == DeviceKind.IlgpuCpu ? paths.Where(p => p.Item1.StartsWith("ILGPU")).ToList()
-                  : paths.Take(1).ToList();
+                  : paths.Take(2).ToList();
         }
         foreach (var (name, make) in paths)
         {

@@ -11,7 +11,7 @@ public enum DeviceKind
     Auto,
     /// <summary>CUDA through ILGPU (fails when no GPU is present).</summary>
     Cuda,
-    /// <summary>Parallel.For over all cores calling <see cref="Boris.Steps{TField}"/> (the fast CPU path).</summary>
+    /// <summary>Every core, four particles per vector lane block (<see cref="BorisLanes"/>; the fast CPU path).</summary>
     Cpu,
     /// <summary>ILGPU's CPU accelerator: a debugging simulator of the GPU kernel (slow), used to prove the
     /// kernel and the CPU path agree bit for bit.</summary>
@@ -24,7 +24,7 @@ public static class Accelerators
     /// <summary>One line per compute device this machine offers (CUDA GPUs and the CPU path).</summary>
     public static IReadOnlyList<string> Describe()
     {
-        var lines = new List<string> { $"cpu: Parallel.For over {Environment.ProcessorCount} cores" };
+        var lines = new List<string> { $"cpu: {Environment.ProcessorCount} cores" + (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? ", 256-bit vector lanes" : ", scalar") };
         using var context = Context.Create(builder => builder.Cuda());
         foreach (var device in context.Devices)
             if (device.AcceleratorType == AcceleratorType.Cuda)
@@ -41,7 +41,7 @@ public static class Accelerators
 
     /// <summary>
     /// The device named on the command line (auto, cuda, cpu, ilgpu-cpu), or the first word of a device as
-    /// run.json records it ("cpu (Parallel.For, 2 threads)" → cpu).
+    /// run.json records it ("cpu (4 vector lanes × 2 threads)" → cpu).
     /// </summary>
     public static DeviceKind Parse(string name) => name.Split(' ', 2)[0].ToLowerInvariant() switch
     {
@@ -52,14 +52,15 @@ public static class Accelerators
         _ => throw new SkyMix.Theory.InputError($"--device {name}: use auto, cuda, cpu or ilgpu-cpu"),
     };
 
-    /// <summary>A pusher for the requested device (threads: the CPU path's thread count, 0 = all cores);
-    /// an <see cref="SkyMix.Theory.InputError"/> if the device is absent.</summary>
-    public static IPusher Create(DeviceKind kind, int threads = 0) => kind switch
+    /// <summary>A pusher for the requested device (threads: the CPU path's thread count, 0 = all cores; scalar:
+    /// the CPU path without vector lanes, the baseline of the benchmarks); an
+    /// <see cref="SkyMix.Theory.InputError"/> if the device is absent.</summary>
+    public static IPusher Create(DeviceKind kind, int threads = 0, bool scalar = false) => kind switch
     {
-        DeviceKind.Cpu => new CpuPusher(threads),
+        DeviceKind.Cpu => new CpuPusher(threads, scalar),
         DeviceKind.IlgpuCpu => new IlgpuPusher(cuda: false),
         DeviceKind.Cuda => HasCuda() ? new IlgpuPusher(cuda: true)
             : throw new SkyMix.Theory.InputError("--device cuda: no NVIDIA GPU found (use --device auto or cpu)"),
-        _ => HasCuda() ? new IlgpuPusher(cuda: true) : new CpuPusher(threads),
+        _ => HasCuda() ? new IlgpuPusher(cuda: true) : new CpuPusher(threads, scalar),
     };
 }

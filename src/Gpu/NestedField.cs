@@ -21,7 +21,8 @@ public interface ITable
 }
 
 /// <summary>One periodic grid of the nested field: N = Mask + 1 points (a power of two) at spacing 1/InvH,
-/// stored interleaved (bx, by) from index 2·Offset on.</summary>
+/// stored interleaved (bx, by) from index 2·Offset on, with one padding pair before and two after
+/// (<see cref="SlabField.Data"/>).</summary>
 public struct Grid
 {
     public int Offset;

@@ -25,8 +25,13 @@ public sealed class SlabField
     /// <summary>The grids, coarsest first.</summary>
     public GridBand[] Bands { get; }
 
-    /// <summary>Interleaved (bx, by) of every grid, one grid after the other.</summary>
+    /// <summary>Interleaved (bx, by) of every grid, one grid after the other. Each grid of N points is stored
+    /// periodically padded as N + 3 pairs, f_{N−1}, f_0 … f_{N−1}, f_0, f_1, so that the four pairs a cubic
+    /// interpolation reads are contiguous (<see cref="Grids"/> gives where f_0 lies).</summary>
     public float[] Data { get; }
+
+    /// <summary>Padding pairs per grid: one before f_0, two after f_{N−1}.</summary>
+    public const int Pad = 3;
 
     SlabField(GridBand[] bands, float[] data)
     {
@@ -35,7 +40,7 @@ public sealed class SlabField
     }
 
     /// <summary>Bytes of field data for a layout.</summary>
-    public static long Bytes(IEnumerable<GridBand> bands) => bands.Sum(b => 2L * b.N * sizeof(float));
+    public static long Bytes(IEnumerable<GridBand> bands) => bands.Sum(b => 2L * (b.N + Pad) * sizeof(float));
 
     static int NextPowerOfTwo(double x)
     {
@@ -65,8 +70,8 @@ public sealed class SlabField
     public const long CacheBytes = 512 * 1024;
 
     /// <summary>
-    /// The grid layout of a field: the fewest grids (at most four) whose data together are cache-resident
-    /// (≤ <see cref="CacheBytes"/>) and fit into budgetBytes — fewer grids mean fewer interpolations per step,
+    /// The grid layout of a field: the fewest grids (at most four) whose field values together (padding aside)
+    /// are cache-resident (≤ <see cref="CacheBytes"/>) and fit into budgetBytes — fewer grids mean fewer interpolations per step,
     /// smaller tables fewer cache misses and a faster generation; where no count is cache-resident, the most grids
     /// (the smallest tables) that fit the budget. An <see cref="InputError"/> says how much is needed when none fits.
     /// </summary>
@@ -77,7 +82,7 @@ public sealed class SlabField
             .Where(bands => bands.Length > 0 && Bytes(bands) <= budgetBytes)
             .ToList();
         if (fitting.Count > 0)
-            return fitting.FirstOrDefault(bands => Bytes(bands) <= CacheBytes) ?? fitting[^1];
+            return fitting.FirstOrDefault(bands => bands.Sum(b => 2L * b.N * sizeof(float)) <= CacheBytes) ?? fitting[^1];
         var best = Split(s.KMin, s.KMax, NestedField<ArrayTable>.MaxGrids);
         var need = best.Length > 0 ? $"{Bytes(best) / 1048576.0:F0} MB" : "more than 2^30 points per grid";
         throw new InputError(
@@ -116,22 +121,23 @@ public sealed class SlabField
                 }
                 var f = new double[b.N];
                 Fft.realBackward(plan, re, im, f, 0);
-                for (var j = 0; j < b.N; j++) data[2 * (offset + j) + component] = (float)f[j];
+                // pair offset + 1 + j holds f_j, for j = −1 … N + 1 (periodically)
+                for (var j = -1; j <= b.N + 1; j++) data[2 * (offset + 1 + j) + component] = (float)f[(j + b.N) % b.N];
             }
-            offset += b.N;
+            offset += b.N + Pad;
         }
         return new SlabField(bands, data);
     }
 
-    /// <summary>The grid descriptors of the kernels (offsets in points, masks, inverse spacings).</summary>
+    /// <summary>The grid descriptors of the kernels (offsets of f_0 in pairs, masks, inverse spacings).</summary>
     public Grid[] Grids()
     {
         var grids = new Grid[NestedField<ArrayTable>.MaxGrids];
         var offset = 0;
         for (var i = 0; i < Bands.Length; i++)
         {
-            grids[i] = new Grid { Offset = offset, Mask = Bands[i].N - 1, InvH = 1.0 / Bands[i].Spacing };
-            offset += Bands[i].N;
+            grids[i] = new Grid { Offset = offset + 1, Mask = Bands[i].N - 1, InvH = 1.0 / Bands[i].Spacing };
+            offset += Bands[i].N + Pad;
         }
         return grids;
     }
