@@ -17,6 +17,7 @@ public static class Program
         ["convergence"] = ConvergenceCase.Run,
         ["layout"] = LayoutCase.Run,
         ["equivalence"] = EquivalenceCase.Run,
+        ["locality"] = LocalityCase.Run,
     };
 
     public static int Main(string[] args)

@@ -41,6 +41,7 @@ sealed class CpuPusher : IPusher
 {
     readonly ParallelOptions options;
     readonly bool lanes;
+    readonly bool regroup;
     NestedField<ArrayTable> field;
     LaneField laneField;
     GCHandle pinned;
@@ -54,10 +55,11 @@ sealed class CpuPusher : IPusher
     /// <summary>Blocks of lanes advanced together by one thread.</summary>
     const int BlocksPerGroup = 8;
 
-    public CpuPusher(int threads, bool scalar)
+    public CpuPusher(int threads, bool scalar, bool regroup)
     {
         options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         lanes = !scalar && Vector256.IsHardwareAccelerated;
+        this.regroup = regroup;
     }
 
     public string Device => lanes
@@ -90,7 +92,7 @@ sealed class CpuPusher : IPusher
         for (var done = 0; done < steps;)
         {
             var n = Math.Min(SortEvery, steps - done);
-            SortByHeight();
+            if (regroup) SortByHeight();
             PushLanes(dt, q, n);
             done += n;
         }
