@@ -8,9 +8,8 @@ namespace SkyMix.Bench;
 /// <summary>
 /// Case <c>locality</c>: memory locality over a whole run (issue 14). The 10 TV field at the quick settings
 /// (λ_min = r_g/10) with 2, 3 and 4 nested grids; an Nside 32 sky backtracked to ΩT = 2000 with the study's
-/// step, as a study runs it (so the particles spread over the tables); the CPU path with vector lanes,
-/// regrouped by height every 256 steps and not, and the scalar step — all in this run. Rates are per
-/// stretch of ΩT, so the cost of spreading shows. Then a whole 10 TV study at the quick settings (two
+/// step, as a study runs it (so the particles spread over the tables); the CPU path with vector lanes and
+/// the scalar step — all in this run. Rates are per stretch of ΩT, so the cost of spreading shows. Then a whole 10 TV study at the quick settings (two
 /// realisations, field generation and analysis included) for the overall rate.
 /// </summary>
 public static class LocalityCase
@@ -33,11 +32,7 @@ public static class LocalityCase
         {
             var bands = SlabField.Split(s.KMin, s.KMax, grids);
             var field = SlabField.Generate(s, bands, study.SeedOf(0));
-            var paths = new List<(string, Func<IPusher>)>
-            {
-                ("vector lanes, regrouped by z", () => Accelerators.Create(DeviceKind.Cpu)),
-                ("vector lanes, not regrouped", () => Accelerators.Create(DeviceKind.Cpu, regroup: false)),
-            };
+            var paths = new List<(string, Func<IPusher>)> { ("vector lanes", () => Accelerators.Create(DeviceKind.Cpu)) };
             if (grids == study.Layout.Count) paths.Add(("scalar step (baseline)", () => Accelerators.Create(DeviceKind.Cpu, scalar: true)));
             foreach (var (name, make) in paths)
             {

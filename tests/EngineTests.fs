@@ -191,7 +191,7 @@ let kernel =
         backendAgreement DeviceKind.IlgpuCpu 4 700 (fun a b -> a.Equals b) }
 
 let lanes =
-    test "vector lanes ≡ the scalar step, bit for bit: 101 particles (a partial block), heights up to 1e7 c/Ω, 1500 steps (regrouped by z)" {
+    test "vector lanes ≡ the scalar step, bit for bit: 101 particles (a partial block), heights up to 1e7 c/Ω, 1500 steps" {
         Expect.isTrue (not Runtime.Intrinsics.Vector256.IsHardwareAccelerated || (cpu ()).Device.Contains "vector lanes")
             "the CPU path uses vector lanes where the hardware has them"
         let s = Spectrum.create (5.0 / 3.0) 0.01 100.0 0.5

@@ -53,14 +53,14 @@ public static class Accelerators
     };
 
     /// <summary>A pusher for the requested device (threads: the CPU path's thread count, 0 = all cores; scalar:
-    /// the CPU path without vector lanes, and regroup = false: without regrouping by height — the baselines of
-    /// the benchmarks); an <see cref="SkyMix.Theory.InputError"/> if the device is absent.</summary>
-    public static IPusher Create(DeviceKind kind, int threads = 0, bool scalar = false, bool regroup = true) => kind switch
+    /// the CPU path without vector lanes, the baseline of the benchmarks); an
+    /// <see cref="SkyMix.Theory.InputError"/> if the device is absent.</summary>
+    public static IPusher Create(DeviceKind kind, int threads = 0, bool scalar = false) => kind switch
     {
-        DeviceKind.Cpu => new CpuPusher(threads, scalar, regroup),
+        DeviceKind.Cpu => new CpuPusher(threads, scalar),
         DeviceKind.IlgpuCpu => new IlgpuPusher(cuda: false),
         DeviceKind.Cuda => HasCuda() ? new IlgpuPusher(cuda: true)
             : throw new SkyMix.Theory.InputError("--device cuda: no NVIDIA GPU found (use --device auto or cpu)"),
-        _ => HasCuda() ? new IlgpuPusher(cuda: true) : new CpuPusher(threads, scalar, regroup),
+        _ => HasCuda() ? new IlgpuPusher(cuda: true) : new CpuPusher(threads, scalar),
     };
 }

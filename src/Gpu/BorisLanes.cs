@@ -9,14 +9,14 @@ public struct Lanes
 {
     public Vector256<double> X, Y, Z, Ux, Uy, Uz;
 
-    /// <summary>Particles ps[order[at + j]], j = 0 … 3; lanes past the end of order repeat its last particle.</summary>
-    public static Lanes Load(Particle[] ps, int[] order, int at)
+    /// <summary>Particles ps[at + j], j = 0 … 3; lanes past the end of ps repeat its last particle.</summary>
+    public static Lanes Load(Particle[] ps, int at)
     {
-        var last = order.Length - 1;
-        ref readonly var a = ref ps[order[Math.Min(at, last)]];
-        ref readonly var b = ref ps[order[Math.Min(at + 1, last)]];
-        ref readonly var c = ref ps[order[Math.Min(at + 2, last)]];
-        ref readonly var d = ref ps[order[Math.Min(at + 3, last)]];
+        var last = ps.Length - 1;
+        ref readonly var a = ref ps[Math.Min(at, last)];
+        ref readonly var b = ref ps[Math.Min(at + 1, last)];
+        ref readonly var c = ref ps[Math.Min(at + 2, last)];
+        ref readonly var d = ref ps[Math.Min(at + 3, last)];
         return new Lanes
         {
             X = Vector256.Create(a.X, b.X, c.X, d.X),
@@ -28,12 +28,12 @@ public struct Lanes
         };
     }
 
-    /// <summary>Writes the lanes back to ps[order[at + j]] (lanes past the end of order are dropped).</summary>
-    public readonly void Store(Particle[] ps, int[] order, int at)
+    /// <summary>Writes the lanes back to ps[at + j] (lanes past the end of ps are dropped).</summary>
+    public readonly void Store(Particle[] ps, int at)
     {
-        var n = Math.Min(BorisLanes.Width, order.Length - at);
+        var n = Math.Min(BorisLanes.Width, ps.Length - at);
         for (var j = 0; j < n; j++)
-            ps[order[at + j]] = new Particle(X.GetElement(j), Y.GetElement(j), Z.GetElement(j),
+            ps[at + j] = new Particle(X.GetElement(j), Y.GetElement(j), Z.GetElement(j),
                                              Ux.GetElement(j), Uy.GetElement(j), Uz.GetElement(j));
     }
 }

@@ -32,34 +32,27 @@ public interface IPusher : IDisposable
 /// <summary>
 /// The CPU path. Particles advance in blocks of four vector lanes (<see cref="BorisLanes"/>, bit-identical to
 /// <see cref="Boris.Step{TField}"/>), eight blocks at a time so that the core overlaps their steps; groups of
-/// blocks are shared out over the cores. Every <see cref="SortEvery"/> steps the particles are regrouped by
-/// height z, so that neighbours in a block read neighbouring table entries (the order of the caller's array
-/// never changes). Without 256-bit vector hardware each particle runs the scalar step. Results do not depend
-/// on the number of threads, the grouping or the path: each particle's arithmetic is the same.
+/// blocks are shared out over the cores. Without 256-bit vector hardware each particle runs the scalar step.
+/// Results do not depend on the number of threads or the path: each particle's arithmetic is the same.
+/// (Regrouping the particles by height every 256 steps, so that a block reads neighbouring table entries,
+/// gained nothing with cache-resident tables: bench case <c>locality</c>, bench/RESULTS.md.)
 /// </summary>
 sealed class CpuPusher : IPusher
 {
     readonly ParallelOptions options;
     readonly bool lanes;
-    readonly bool regroup;
     NestedField<ArrayTable> field;
     LaneField laneField;
     GCHandle pinned;
     Particle[] particles = Array.Empty<Particle>();
-    int[] order = Array.Empty<int>();
-    double[] heights = Array.Empty<double>();
-
-    /// <summary>Steps between regroupings by height.</summary>
-    public const int SortEvery = 256;
 
     /// <summary>Blocks of lanes advanced together by one thread.</summary>
     const int BlocksPerGroup = 8;
 
-    public CpuPusher(int threads, bool scalar, bool regroup)
+    public CpuPusher(int threads, bool scalar)
     {
         options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         lanes = !scalar && Vector256.IsHardwareAccelerated;
-        this.regroup = regroup;
     }
 
     public string Device => lanes
@@ -75,49 +68,27 @@ sealed class CpuPusher : IPusher
     }
 
     /// <summary>A copy of the caller's particles (as on a device: the caller's array changes only on Download).</summary>
-    public void Upload(Particle[] ps)
-    {
-        particles = (Particle[])ps.Clone();
-        order = Enumerable.Range(0, ps.Length).ToArray();
-        heights = new double[ps.Length];
-    }
+    public void Upload(Particle[] ps) => particles = (Particle[])ps.Clone();
 
     public void Push(double dt, double q, int steps)
     {
-        if (!lanes)
-        {
-            PushScalar(dt, q, steps);
-            return;
-        }
-        for (var done = 0; done < steps;)
-        {
-            var n = Math.Min(SortEvery, steps - done);
-            if (regroup) SortByHeight();
-            PushLanes(dt, q, n);
-            done += n;
-        }
-    }
-
-    void SortByHeight()
-    {
-        for (var i = 0; i < order.Length; i++) heights[i] = particles[order[i]].Z;
-        Array.Sort(heights, order);
+        if (lanes) PushLanes(dt, q, steps);
+        else PushScalar(dt, q, steps);
     }
 
     void PushLanes(double dt, double q, int steps)
     {
         var f = laneField;
         var ps = particles;
-        var ord = order;
         var group = BlocksPerGroup * BorisLanes.Width;
         Parallel.For(0, (ps.Length + group - 1) / group, options, gi =>
         {
             var first = gi * group;
             var count = Math.Min(BlocksPerGroup, (ps.Length - first + BorisLanes.Width - 1) / BorisLanes.Width);
             Span<Lanes> blocks = stackalloc Lanes[count];
-            for (var b = 0; b < count; b++) blocks[b] = Lanes.Load(ps, ord, first + b * BorisLanes.Width);
+            for (var b = 0; b < count; b++) blocks[b] = Lanes.Load(ps, first + b * BorisLanes.Width);
             BorisLanes.Steps(blocks, f, dt, q, steps);
-            for (var b = 0; b < count; b++) blocks[b].Store(ps, ord, first + b * BorisLanes.Width);
+            for (var b = 0; b < count; b++) blocks[b].Store(ps, first + b * BorisLanes.Width);
         });
     }
 
