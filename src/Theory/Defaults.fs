@@ -80,7 +80,7 @@ type Preset =
 [<RequireQualifiedAccess>]
 module Reproduce =
     let quick =
-        { Name = "quick"; Nside = 32; Realizations = 8; LambdaMinOverRg = Some 10.0; TimesCount = 14 }
+        { Name = "quick"; Nside = 64; Realizations = 16; LambdaMinOverRg = Some 10.0; TimesCount = 14 }
     let full =
         { Name = "full"; Nside = 256; Realizations = 35; LambdaMinOverRg = None; TimesCount = 20 }
     /// the study folder of a preset: reproduce-quick, reproduce-full
