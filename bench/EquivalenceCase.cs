@@ -29,16 +29,7 @@ public static class EquivalenceCase
         using (var cpu = Accelerators.Create(DeviceKind.Cpu))
         using (var other = Accelerators.Create(device))
         {
-            cpu.Load(field);
-            other.Load(field);
-            var a = Backtrack.Sky(16);
-            var b = Backtrack.Sky(16);
-            foreach (var (p, ps) in new[] { (cpu, a), (other, b) })
-            {
-                p.Upload(ps);
-                p.Push(0.02, -1.0, 1);
-                p.Download(ps);
-            }
+            var (a, b) = Accelerators.SideBySide(cpu, other, field, Backtrack.Sky(16), 0.02, -1.0, 1);
             var worst = a.Zip(b, (x, y) => new[] { x.X - y.X, x.Y - y.Y, x.Z - y.Z, x.Ux - y.Ux, x.Uy - y.Uy, x.Uz - y.Uz }.Max(Math.Abs)).Max();
             Report(worst < 1e-12, $"one step, {a.Length} particles, {other.Device} vs the CPU path: largest difference {worst:G3} (< 1e-12)");
         }

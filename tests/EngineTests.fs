@@ -178,11 +178,7 @@ let private backendAgreement (other: DeviceKind) (nside: int) (steps: int) (same
     Expect.isGreaterThan field.Bands.Length 1 "a nested field"
     use a = Accelerators.Create DeviceKind.Cpu
     use b = Accelerators.Create other
-    a.Load field
-    b.Load field
-    let pa, pb = Backtrack.Sky nside, Backtrack.Sky nside
-    push a pa 0.02 -1.0 steps
-    push b pb 0.02 -1.0 steps
+    let struct (pa, pb) = Accelerators.SideBySide(a, b, field, Backtrack.Sky nside, 0.02, -1.0, steps)
     for i in 0 .. pa.Length - 1 do
         Expect.isTrue (same pa.[i] pb.[i]) $"particle {i}: z = {pa.[i].Z:R} (CPU) vs {pb.[i].Z:R} ({other})"
 
@@ -197,7 +193,7 @@ let lanes =
         let s = Spectrum.create (5.0 / 3.0) 0.01 100.0 0.5
         let field = SlabField.Generate(s, SlabField.Layout(s, 1L <<< 20), 5UL)
         Expect.isGreaterThan field.Bands.Length 1 "a nested field"
-        let start () =
+        let start =
             [| for i in 0 .. 100 ->
                 let mu = -1.0 + (2.0 * float i + 1.0) / 101.0
                 let up = sqrt (1.0 - mu * mu)
@@ -206,11 +202,7 @@ let lanes =
                 Particle(0.0, 0.0, z, up * cos (2.4 * float i), up * sin (2.4 * float i), mu) |]
         use vector = Accelerators.Create(DeviceKind.Cpu, threads = 2)
         use scalar = Accelerators.Create(DeviceKind.Cpu, threads = 1, scalar = true)
-        vector.Load field
-        scalar.Load field
-        let pv, ps = start (), start ()
-        push vector pv 0.05 -1.0 1500
-        push scalar ps 0.05 -1.0 1500
+        let struct (pv, ps) = Accelerators.SideBySide(vector, scalar, field, start, 0.05, -1.0, 1500)
         for i in 0 .. pv.Length - 1 do
             Expect.isTrue (pv.[i].Equals ps.[i]) $"particle {i}: z = {pv.[i].Z:R} (lanes) vs {ps.[i].Z:R} (scalar)"
         Expect.isGreaterThan (ps |> Array.map (fun p -> abs p.Z) |> Array.max) 1e7 "heights beyond 1e7 c/Ω" }

@@ -68,6 +68,12 @@ let tests =
               [ "predict"; "--rigidity"; "" ], "empty item"
               [ "predict"; "--rigidity"; "10TV," ], "empty item"
               [ "predict"; "--rigidity"; "-1PV" ], "'-1PV' must be positive"
+              [ "predict"; "--rigidity"; "1PV"; "--brms"; "0" ], "--brms must be a positive field in µG, got 0"
+              [ "simulate"; "--rigidity"; "1PV"; "--brms"; "-4" ], "--brms must be a positive field in µG, got -4"
+              [ "matrix"; "--rigidity"; "1PV"; "--brms"; "0"; "--omega-dt"; "1"; "--l0"; "1" ], "--brms must be a positive field in µG, got 0"
+              [ "predict"; "--rigidity"; "1PV"; "--lc"; "-30" ], "--lc must be a positive length in pc, got -30"
+              [ "simulate"; "--rigidity"; "1PV"; "--lc"; "0" ], "--lc must be a positive length in pc, got 0"
+              [ "matrix"; "--rigidity"; "1PV"; "--lc"; "-1"; "--omega-dt"; "1"; "--l0"; "1" ], "--lc must be a positive length in pc, got -1"
               [ "predict"; "--eta"; "0.5"; "--eta"; "0.6" ], "--eta is given more than once"
               [ "predict"; "--rho"; "1e300" ], "lower ρ or raise k_max"
               [ "simulate"; "--lambda-min"; "10"; "--kmax"; "50" ], "not both"
@@ -218,4 +224,17 @@ let tests =
                 (fun () -> Json.Write(Path.Combine(dir, "x.json"), fun w -> w.WriteStartObject(); Json.Number(w, "kzz", infinity); w.WriteEndObject()))
                 "JSON"
             Expect.isEmpty (Directory.GetFileSystemEntries dir) "no file, no temporary" }
+        test "a NaN anywhere in the ensemble (here in the measured propagator) leaves every ensemble file as it was" {
+            let dir = Cli.tempDir ()
+            for name in [ "cl.csv"; "diffusion.csv"; "dipole.csv" ] do File.WriteAllText(Path.Combine(dir, name), "before")
+            let r i (m: float) =
+                { Index = i; Seed = uint64 i; Times = [| 2.0 |]; Cl = [| [| 0.0; 1.0; 0.3 |] |]; Noise = [| 0.1 |]; NoiseEq7 = [| 0.2 |]
+                  Phi = [| [| 0.0; 0.0; 0.1 |] |]; Displacement2 = [| [| 1.0; 1.0; 4.0 |] |]; LocalField = [| 0.0; 0.0; 1.0 |]; CosAlpha = 0.9
+                  Mixing = [| [| [| 0.0; 1.0; 0.0 |] |]; [| [| 0.0; 0.5; m |] |] |] } : SkyMix.Theory.Realization
+            let rs = [| r 0 0.1; r 1 nan |]
+            Expect.throwsT<InvalidOperationException>
+                (fun () -> RunFolder.WriteEnsemble(dir, SkyMix.Theory.Ensemble.ofRealizations rs, rs, [| 1 |])) "refused"
+            for name in [ "cl.csv"; "diffusion.csv"; "dipole.csv" ] do
+                Expect.equal (File.ReadAllText(Path.Combine(dir, name))) "before" $"{name} untouched"
+            Expect.isFalse (File.Exists(Path.Combine(dir, "mixing.csv"))) "no mixing.csv" }
     ]

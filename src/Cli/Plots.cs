@@ -171,7 +171,8 @@ public static class Plots
         Curve(Defaults.Predict.lawA, 1.0 / 3.0, ScottPlot.Colors.Gray, $"paper: {Defaults.Predict.lawA:G3}(Ωτs)^1/3", LinePattern.DenselyDashed);
         Note(plt, "error bars: the larger of the Δχ² = 1 interval and the jackknife error" +
                            (law is null ? "\nno law fitted: it needs interior fits at two or more rigidities" : ""), Alignment.LowerRight);
-        Finish(plt, path, "Ωτs", "best-fit ΩΔT", "Fig. 6: the free parameter ΩΔT against the scattering time", Alignment.UpperLeft);
+        // the note sits in the lower right, under the data: no-fit markers lie on the lower edge of the ΩΔT range
+        Finish(plt, path, "Ωτs", "best-fit ΩΔT", "Fig. 6: the free parameter ΩΔT against the scattering time", Alignment.UpperLeft, roomBelow: 0.3);
     }
 
     /// <summary>Fig. 4: ⟨C_ℓ⟩^num(T) for several ℓ, the noise level, the total and the noise-subtracted power; the
@@ -247,10 +248,14 @@ public static class Plots
 
     /// <summary>Log–log axes with readable ticks, the labels, title and legend (inside at <paramref name="legend"/>,
     /// or outside on the right when null, for curves that fill the frame); saves the PNG.</summary>
-    static void Finish(Plot plt, string path, string x, string y, string title, Alignment? legend, Func<double, string>? xLabel = null)
+    static void Finish(Plot plt, string path, string x, string y, string title, Alignment? legend, Func<double, string>? xLabel = null,
+                       double roomBelow = 0)
     {
         if (Font is string family) plt.Font.Set(family);
         plt.Axes.AutoScale();
+        // roomBelow: a free band under the data (a fraction of its height) for a note in a lower corner
+        var data = plt.Axes.GetLimits();
+        plt.Axes.SetLimitsY(data.Bottom - roomBelow * (data.Top - data.Bottom), data.Top);
         var limits = plt.Axes.GetLimits();
         LogTicks(plt.Axes.Bottom, limits.Left, limits.Right, xLabel ?? LogTickLabel);
         LogTicks(plt.Axes.Left, limits.Bottom, limits.Top, LogTickLabel);

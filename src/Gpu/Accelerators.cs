@@ -52,6 +52,21 @@ public static class Accelerators
         _ => throw new SkyMix.Theory.InputError($"--device {name}: use auto, cuda, cpu or ilgpu-cpu"),
     };
 
+    /// <summary>The same particles pushed on two devices through the same field, steps Boris steps each: both
+    /// final states (what the agreement tests and the GPU check compare).</summary>
+    public static (Particle[] A, Particle[] B) SideBySide(IPusher a, IPusher b, SlabField field, Particle[] start, double dt, double q, int steps)
+    {
+        var ends = new[] { (Particle[])start.Clone(), (Particle[])start.Clone() };
+        foreach (var (pusher, ps) in new[] { (a, ends[0]), (b, ends[1]) })
+        {
+            pusher.Load(field);
+            pusher.Upload(ps);
+            pusher.Push(dt, q, steps);
+            pusher.Download(ps);
+        }
+        return (ends[0], ends[1]);
+    }
+
     /// <summary>A pusher for the requested device (threads: the CPU path's thread count, 0 = all cores; scalar:
     /// the CPU path without vector lanes, the baseline of the benchmarks); an
     /// <see cref="SkyMix.Theory.InputError"/> if the device is absent.</summary>

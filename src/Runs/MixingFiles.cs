@@ -22,19 +22,20 @@ public static class MixingFiles
 
     /// <summary>The measured propagator at times (T = 0 first), with errors unless err is null (one
     /// realisation's file) or empty fields where a jackknife has fewer than two realisations.</summary>
-    public static void WriteMeasured(string path, IReadOnlyList<double> times, IReadOnlyList<int> l0, double[][][] m, double[][][]? err, bool errorsKnown)
+    public static void WriteMeasured(string path, IReadOnlyList<double> times, IReadOnlyList<int> l0, double[][][] m, double[][][]? err, bool errorsKnown) =>
+        Files.WriteText(path, w => Measured(w, times, l0, m, err, errorsKnown));
+
+    /// <summary>The text of <see cref="WriteMeasured"/>.</summary>
+    public static void Measured(TextWriter w, IReadOnlyList<double> times, IReadOnlyList<int> l0, double[][][] m, double[][][]? err, bool errorsKnown)
     {
-        Files.WriteText(path, w =>
-        {
-            w.WriteLine(err is null ? "T,l0,l,m" : "T,l0,l,m,err");
-            for (var t = 0; t < times.Count; t++)
-                for (var j = 0; j < l0.Count; j++)
-                    for (var l = 0; l < m[t][j].Length; l++)
-                    {
-                        var row = $"{Csv.Num(times[t])},{l0[j]},{l},{Csv.Num(Finite(m[t][j][l]))}";
-                        w.WriteLine(err is null ? row : row + "," + (errorsKnown ? Csv.Num(Finite(err[t][j][l])) : ""));
-                    }
-        });
+        w.WriteLine(err is null ? "T,l0,l,m" : "T,l0,l,m,err");
+        for (var t = 0; t < times.Count; t++)
+            for (var j = 0; j < l0.Count; j++)
+                for (var l = 0; l < m[t][j].Length; l++)
+                {
+                    var row = $"{Csv.Num(times[t])},{l0[j]},{l},{Csv.Num(Finite(m[t][j][l]))}";
+                    w.WriteLine(err is null ? row : row + "," + (errorsKnown ? Csv.Num(Finite(err[t][j][l])) : ""));
+                }
     }
 
     /// <summary>Reads one realisation's mixing.csv back as [time][ℓ0][ℓ]; damage is an <see cref="InputError"/>.</summary>

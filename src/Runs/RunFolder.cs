@@ -196,27 +196,40 @@ public static class RunFolder
     {
         // a jackknife needs two realisations: with one, the error fields are left empty (missing, not zero)
         string Err(double v) => e.Count >= 2 ? N(v) : "";
-        Files.WriteText(Path.Combine(dir, "cl.csv"), w =>
+        // every file is formatted (each value checked finite) before the first is written: a non-finite value
+        // leaves all of them as they were
+        static string Text(Action<TextWriter> body)
         {
-            w.WriteLine("T,l,cl_num,noise,cl_sub,err,noise_eq7,ratio,ratio_err");
-            for (var t = 0; t < e.Times.Length; t++)
-                for (var l = 0; l < e.ClNum[t].Length; l++)
-                    w.WriteLine($"{N(e.Times[t])},{l},{N(e.ClNum[t][l])},{N(e.Noise[t])},{N(e.ClSub[t][l])},{Err(e.ClSubErr[t][l])}," +
-                                $"{N(e.NoiseEq7[t])},{N(e.Ratio[t][l])},{Err(e.RatioErr[t][l])}");
-        });
-        Files.WriteText(Path.Combine(dir, "diffusion.csv"), w =>
+            using var w = new StringWriter { NewLine = "\n" };
+            body(w);
+            return w.ToString();
+        }
+        var files = new List<(string Name, string Text)>
         {
-            w.WriteLine("T,dz2,kzz,dz2_err,kzz_err");
-            for (var t = 0; t < e.Times.Length; t++)
-                w.WriteLine($"{N(e.Times[t])},{N(e.Dz2[t])},{N(e.Kzz(t))},{Err(e.Dz2Err[t])},{Err(e.KzzErr(t))}");
-        });
-        Files.WriteText(Path.Combine(dir, "dipole.csv"), w =>
-        {
-            w.WriteLine("realization,T,phix,phiy,phiz,c1,cos_alpha");
-            foreach (var r in rs.OrderBy(r => r.Index))
-                foreach (var line in DipoleRows(r)) w.WriteLine(line);
-        });
+            ("cl.csv", Text(w =>
+            {
+                w.WriteLine("T,l,cl_num,noise,cl_sub,err,noise_eq7,ratio,ratio_err");
+                for (var t = 0; t < e.Times.Length; t++)
+                    for (var l = 0; l < e.ClNum[t].Length; l++)
+                        w.WriteLine($"{N(e.Times[t])},{l},{N(e.ClNum[t][l])},{N(e.Noise[t])},{N(e.ClSub[t][l])},{Err(e.ClSubErr[t][l])}," +
+                                    $"{N(e.NoiseEq7[t])},{N(e.Ratio[t][l])},{Err(e.RatioErr[t][l])}");
+            })),
+            ("diffusion.csv", Text(w =>
+            {
+                w.WriteLine("T,dz2,kzz,dz2_err,kzz_err");
+                for (var t = 0; t < e.Times.Length; t++)
+                    w.WriteLine($"{N(e.Times[t])},{N(e.Dz2[t])},{N(e.Kzz(t))},{Err(e.Dz2Err[t])},{Err(e.KzzErr(t))}");
+            })),
+            ("dipole.csv", Text(w =>
+            {
+                w.WriteLine("realization,T,phix,phiy,phiz,c1,cos_alpha");
+                foreach (var r in rs.OrderBy(r => r.Index))
+                    foreach (var line in DipoleRows(r)) w.WriteLine(line);
+            })),
+        };
         if (mixingL0.Count > 0)
-            MixingFiles.WriteMeasured(Path.Combine(dir, "mixing.csv"), MixingTimes(e.Times), mixingL0, e.Mixing, e.MixingErr, e.Count >= 2);
+            files.Add(("mixing.csv", Text(w => MixingFiles.Measured(w, MixingTimes(e.Times), mixingL0, e.Mixing, e.MixingErr, e.Count >= 2))));
+        foreach (var (name, text) in files)
+            Files.WriteText(Path.Combine(dir, name), w => w.Write(text));
     }
 }

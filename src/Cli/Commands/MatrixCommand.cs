@@ -15,9 +15,7 @@ public static class MatrixCommand
     {
         Files.CheckWritable(o.Out, "--out");
         var physical = double.IsNaN(o.Rho);
-        if (physical && !(o.BrmsMicroGauss > 0 && double.IsFinite(o.BrmsMicroGauss) && o.LcParsec > 0 && double.IsFinite(o.LcParsec)))
-            throw new InputError($"--brms ({o.BrmsMicroGauss} µG) and --lc ({o.LcParsec} pc) must be positive");
-        var rho = physical ? Units.rho(o.RigidityVolts, o.BrmsMicroGauss, o.LcParsec) : o.Rho;
+        var rho = physical ? Units.rhoOfInputs(o.RigidityVolts, o.BrmsMicroGauss, o.LcParsec) : o.Rho;
         if (!(rho > 0 && double.IsFinite(rho))) throw new InputError($"ρ must be a positive number, got {rho}");
         Api.PredictInput At(double dt) =>
             new(rho, o.Eta, o.Q, o.KMax ?? Units.kMaxDefault(rho, rho, o.Eta), Api.Truncation.NewPaper(o.Lmax),

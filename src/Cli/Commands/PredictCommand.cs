@@ -105,19 +105,10 @@ public static class PredictCommand
     static List<Case> Cases(Parse.PredictOptions o)
     {
         var physical = o.Rho.Length == 0;
-        if (physical)
-        {
-            if (!(o.BrmsMicroGauss > 0 && double.IsFinite(o.BrmsMicroGauss)))
-                throw new InputError($"--brms must be a positive field in µG, got {o.BrmsMicroGauss}");
-            if (!(o.LcParsec > 0 && double.IsFinite(o.LcParsec)))
-                throw new InputError($"--lc must be a positive length in pc, got {o.LcParsec}");
-            foreach (var r in o.RigidityVolts)
-                if (!(r > 0)) throw new InputError($"rigidities must be positive, got {r} V");
-        }
-        if (o.Times < 0) throw new InputError($"--times must be ≥ 0 steps, got {o.Times}");
         var rhos = physical
-            ? o.RigidityVolts.Select(r => Units.rho(r, o.BrmsMicroGauss, o.LcParsec)).ToArray()
+            ? o.RigidityVolts.Select(r => Units.rhoOfInputs(r, o.BrmsMicroGauss, o.LcParsec)).ToArray()
             : o.Rho;
+        if (o.Times < 0) throw new InputError($"--times must be ≥ 0 steps, got {o.Times}");
         for (var i = 0; i < rhos.Length; i++)
             if (!(rhos[i] > 0 && double.IsFinite(rhos[i])))
                 throw new InputError(physical

@@ -77,11 +77,9 @@ public static class SimulateCommand
     {
         var physical = double.IsNaN(o.Rho);
         // ρ is derived here; everything else is checked once, by Study.Of
-        if (physical && !(o.RigidityVolts > 0 && o.BrmsMicroGauss > 0 && o.LcParsec > 0))
-            throw new InputError($"the rigidity ({o.RigidityVolts} V), --brms ({o.BrmsMicroGauss} µG) and --lc ({o.LcParsec} pc) must be positive");
+        var rho = physical ? Units.rhoOfInputs(o.RigidityVolts, o.BrmsMicroGauss, o.LcParsec) : o.Rho;
         if (!(o.LambdaMinOverRg > 0)) throw new InputError($"--lambda-min must be positive, got {o.LambdaMinOverRg}");
         if (o.MemoryMegabytes < 1) throw new InputError($"--memory must be at least 1 MB, got {o.MemoryMegabytes}");
-        var rho = physical ? Units.rho(o.RigidityVolts, o.BrmsMicroGauss, o.LcParsec) : o.Rho;
         var kmax = o.KMax ?? Units.kMaxOfLambdaMin(o.LambdaMinOverRg, o.Eta);
         return new StudySettings
         {
