@@ -47,10 +47,10 @@ public static class BorisCase
         var paths = new List<(string, Func<IPusher>)>
         {
             ($"CPU path, vector lanes ({Environment.ProcessorCount} threads)", () => Accelerators.Create(DeviceKind.Cpu)),
-            ($"CPU path, scalar step ({Environment.ProcessorCount} threads; the baseline)", () => Accelerators.Create(DeviceKind.Cpu, scalar: true)),
+            ($"CPU path, scalar step ({Environment.ProcessorCount} threads; the baseline)", () => Accelerators.Create(DeviceKind.Cpu, path: CpuPath.Scalar)),
             ("ILGPU CPU accelerator", () => Accelerators.Create(DeviceKind.IlgpuCpu)),
             ("vector lanes, one thread", () => Accelerators.Create(DeviceKind.Cpu, threads: 1)),
-            ("scalar step, one thread", () => Accelerators.Create(DeviceKind.Cpu, threads: 1, scalar: true)),
+            ("scalar step, one thread", () => Accelerators.Create(DeviceKind.Cpu, threads: 1, path: CpuPath.Scalar)),
         };
         if (Accelerators.HasCuda()) paths.Add(("CUDA (ILGPU)", () => Accelerators.Create(DeviceKind.Cuda)));
         if (only is not null)

@@ -74,6 +74,8 @@ let tests =
               [ "predict"; "--rigidity"; "1PV"; "--lc"; "-30" ], "--lc must be a positive length in pc, got -30"
               [ "simulate"; "--rigidity"; "1PV"; "--lc"; "0" ], "--lc must be a positive length in pc, got 0"
               [ "matrix"; "--rigidity"; "1PV"; "--lc"; "-1"; "--omega-dt"; "1"; "--l0"; "1" ], "--lc must be a positive length in pc, got -1"
+              [ "simulate"; "--rigidity"; "1PV"; "--brms"; "1e-300" ], "B_rms = 1E-300 µG over L_c = 30 pc is Infinity, outside double precision"
+              [ "matrix"; "--rigidity"; "1PV"; "--brms"; "1e-300"; "--omega-dt"; "1"; "--l0"; "1" ], "B_rms = 1E-300 µG over L_c = 30 pc is Infinity, outside double precision"
               [ "predict"; "--eta"; "0.5"; "--eta"; "0.6" ], "--eta is given more than once"
               [ "predict"; "--rho"; "1e300" ], "lower ρ or raise k_max"
               [ "simulate"; "--lambda-min"; "10"; "--kmax"; "50" ], "not both"

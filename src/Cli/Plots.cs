@@ -118,9 +118,12 @@ public static class Plots
             var f = fits[i];
             var top = Math.Min(f.Fit.Observed.Ratio.Length - 1, Math.Max(f.Fit.Fit.LFit, 10));
             var ls = Enumerable.Range(2, top - 1).Select(l => (double)l).ToArray();
+            // a log axis cannot show C_ℓ^sub ≤ 0 (noise subtraction can give it): the legend says how many are left out
+            var hidden = ls.Count(l => !(f.Fit.Observed.Ratio[(int)l] > 0));
             ErrorPoints(plt, ls, ls.Select(l => f.Fit.Observed.Ratio[(int)l]).ToArray(), ls.Select(l => f.Fit.Observed.Err[(int)l]).ToArray(),
-                        ColorOf(i), $"{FitFiles.LabelAmong(fits, f)}, ΩT = {f.Fit.Time:G3} (± jackknife)");
-            var ml = Enumerable.Range(1, Math.Min(f.Fit.Model.Length - 1, 60)).ToArray();
+                        ColorOf(i), $"{FitFiles.LabelAmong(fits, f)}, ΩT = {f.Fit.Time:G3} (± jackknife)" +
+                                    (hidden > 0 ? $"; {hidden} point{(hidden > 1 ? "s" : "")} ≤ 0 not shown" : ""));
+            var ml = Enumerable.Range(1, Math.Min(f.Fit.Model.Length - 1, Math.Max(60, top))).ToArray();
             var line = plt.Add.ScatterLine(ml.Select(l => Math.Log10(l)).ToArray(), ml.Select(l => Math.Log10(f.Fit.Model[l])).ToArray());
             line.Color = ColorOf(i);
             line.LegendText = f.Fit.Fit.AtEdge

@@ -18,6 +18,18 @@ public enum DeviceKind
     IlgpuCpu,
 }
 
+/// <summary>How the CPU path steps its particles.</summary>
+public enum CpuPath
+{
+    /// <summary>Vector lanes where the hardware has 256-bit vectors, else the scalar step.</summary>
+    Auto,
+    /// <summary>One scalar <see cref="Boris.Step{TField}"/> per particle (the benchmarks' baseline).</summary>
+    Scalar,
+    /// <summary>Vector lanes (<see cref="BorisLanes"/>) even without vector hardware, where .NET emulates them
+    /// slowly: so that the tests pin the lanes to the scalar step on any machine.</summary>
+    Lanes,
+}
+
 /// <summary>Accelerator choice (CUDA via ILGPU if present, else the CPU path) and device listing.</summary>
 public static class Accelerators
 {
@@ -41,7 +53,7 @@ public static class Accelerators
 
     /// <summary>
     /// The device named on the command line (auto, cuda, cpu, ilgpu-cpu), or the first word of a device as
-    /// run.json records it ("cpu (4 vector lanes × 2 threads)" → cpu).
+    /// run.json records it ("cpu (4 vector lanes, 2 threads)" → cpu).
     /// </summary>
     public static DeviceKind Parse(string name) => name.Split(' ', 2)[0].ToLowerInvariant() switch
     {
@@ -67,15 +79,14 @@ public static class Accelerators
         return (ends[0], ends[1]);
     }
 
-    /// <summary>A pusher for the requested device (threads: the CPU path's thread count, 0 = all cores; scalar:
-    /// the CPU path without vector lanes, the baseline of the benchmarks); an
-    /// <see cref="SkyMix.Theory.InputError"/> if the device is absent.</summary>
-    public static IPusher Create(DeviceKind kind, int threads = 0, bool scalar = false) => kind switch
+    /// <summary>A pusher for the requested device (threads: the CPU path's thread count, 0 = all cores; path: how
+    /// the CPU path steps); an <see cref="SkyMix.Theory.InputError"/> if the device is absent.</summary>
+    public static IPusher Create(DeviceKind kind, int threads = 0, CpuPath path = CpuPath.Auto) => kind switch
     {
-        DeviceKind.Cpu => new CpuPusher(threads, scalar),
+        DeviceKind.Cpu => new CpuPusher(threads, path),
         DeviceKind.IlgpuCpu => new IlgpuPusher(cuda: false),
         DeviceKind.Cuda => HasCuda() ? new IlgpuPusher(cuda: true)
             : throw new SkyMix.Theory.InputError("--device cuda: no NVIDIA GPU found (use --device auto or cpu)"),
-        _ => HasCuda() ? new IlgpuPusher(cuda: true) : new CpuPusher(threads, scalar),
+        _ => HasCuda() ? new IlgpuPusher(cuda: true) : new CpuPusher(threads, path),
     };
 }

@@ -58,7 +58,9 @@ public readonly unsafe struct LaneField
     }
 
     /// <summary>1.5·2^52: adding it to an integer-valued double |n| &lt; 2^51 leaves n in the low bits of the sum
-    /// (two's complement modulo 2^51), so that n &amp; Mask is the grid index without a conversion.</summary>
+    /// (two's complement modulo 2^51), so that n &amp; Mask is the grid index without a conversion. The lanes
+    /// match the scalar step while |z|/spacing &lt; 2^51 (≈ 2e15; a study reaches ~1e10); beyond, the index is
+    /// still masked into the table.</summary>
     const double IndexShift = 6755399441055744.0;
 
     /// <summary>The pairs f_{i−1} … f_{i+2} of one particle, widened: (bx, by) of f_{i−1}, f_i in lo and of

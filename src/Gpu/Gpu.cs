@@ -49,22 +49,27 @@ sealed class CpuPusher : IPusher
     /// <summary>Blocks of lanes advanced together by one thread.</summary>
     const int BlocksPerGroup = 8;
 
-    public CpuPusher(int threads, bool scalar)
+    public CpuPusher(int threads, CpuPath path)
     {
         options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
-        lanes = !scalar && Vector256.IsHardwareAccelerated;
+        lanes = path == CpuPath.Lanes || (path == CpuPath.Auto && Vector256.IsHardwareAccelerated);
     }
 
     public string Device => lanes
-        ? $"cpu ({BorisLanes.Width} vector lanes × {options.MaxDegreeOfParallelism} threads)"
-        : $"cpu (scalar, {options.MaxDegreeOfParallelism} threads)";
+        ? $"cpu ({BorisLanes.Width} vector lanes, {Threads})"
+        : $"cpu (scalar step, {Threads})";
+
+    string Threads => options.MaxDegreeOfParallelism == 1 ? "1 thread" : $"{options.MaxDegreeOfParallelism} threads";
 
     public unsafe void Load(SlabField f)
     {
-        if (pinned.IsAllocated) pinned.Free();
         field = f.Cpu();
-        pinned = GCHandle.Alloc(f.Data, GCHandleType.Pinned);
-        laneField = new LaneField((float*)pinned.AddrOfPinnedObject(), f.Bands.Length, f.Grids());
+        if (!lanes) return;
+        // the lanes read the table through a pointer: pin the new table, then let the old one go
+        var next = GCHandle.Alloc(f.Data, GCHandleType.Pinned);
+        laneField = new LaneField((float*)next.AddrOfPinnedObject(), f.Bands.Length, f.Grids());
+        if (pinned.IsAllocated) pinned.Free();
+        pinned = next;
     }
 
     /// <summary>A copy of the caller's particles (as on a device: the caller's array changes only on Download).</summary>
@@ -72,6 +77,7 @@ sealed class CpuPusher : IPusher
 
     public void Push(double dt, double q, int steps)
     {
+        if (field.Count == 0) throw new InvalidOperationException("no field: call Load first (and not after Dispose)");
         if (lanes) PushLanes(dt, q, steps);
         else PushScalar(dt, q, steps);
     }
@@ -108,6 +114,8 @@ sealed class CpuPusher : IPusher
 
     public void Dispose()
     {
+        field = default;
+        laneField = default;
         if (pinned.IsAllocated) pinned.Free();
     }
 }

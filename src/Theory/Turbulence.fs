@@ -34,13 +34,21 @@ module Units =
         gyroradiusPc rigidityVolt bRmsMicroGauss / lcParsec
 
     /// ρ = r_g/L_c of input values, each checked first: an InputError names the first that is not a positive
-    /// number (the rigidity, then --brms, then --lc), so every command refuses the same input the same way.
+    /// number (the rigidity, then --brms, then --lc), or says that ρ itself leaves double precision — so every
+    /// command refuses the same input the same way.
     let rhoOfInputs (rigidityVolt: float) (bRmsMicroGauss: float) (lcParsec: float) =
         let positive x = x > 0.0 && Double.IsFinite x
         if not (positive rigidityVolt) then inputError $"a rigidity must be a positive number of volts, got {rigidityVolt} V"
         if not (positive bRmsMicroGauss) then inputError $"--brms must be a positive field in µG, got {bRmsMicroGauss}"
         if not (positive lcParsec) then inputError $"--lc must be a positive length in pc, got {lcParsec}"
-        rho rigidityVolt bRmsMicroGauss lcParsec
+        let r = rho rigidityVolt bRmsMicroGauss lcParsec
+        if not (positive r) then
+            let g (x: float) = x.ToString("G6", Globalization.CultureInfo.InvariantCulture)
+            let rigidity = rigidityText " " rigidityVolt
+            inputError (
+                $"ρ = r_g/L_c of {rigidity} in B_rms = {g bRmsMicroGauss} µG over L_c = {g lcParsec} pc is {r}, " +
+                $"outside double precision: the field or the length is unphysically " + (if Double.IsFinite r then "large" else "small"))
+        r
 
     /// The theory's length unit c/Ω in pc: r_g/√(1 − η) (Ω is the gyrofrequency in B0 = B_rms√(1 − η)).
     let lengthUnitPc (gyroradiusParsec: float) (eta: float) = gyroradiusParsec / sqrt (1.0 - eta)

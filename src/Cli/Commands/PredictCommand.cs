@@ -109,12 +109,8 @@ public static class PredictCommand
             ? o.RigidityVolts.Select(r => Units.rhoOfInputs(r, o.BrmsMicroGauss, o.LcParsec)).ToArray()
             : o.Rho;
         if (o.Times < 0) throw new InputError($"--times must be ≥ 0 steps, got {o.Times}");
-        for (var i = 0; i < rhos.Length; i++)
-            if (!(rhos[i] > 0 && double.IsFinite(rhos[i])))
-                throw new InputError(physical
-                    ? $"ρ = r_g/L_c of {FitFiles.Rigidity(o.RigidityVolts[i])} in B_rms = {Fmt(o.BrmsMicroGauss, "G6")} µG over L_c = {Fmt(o.LcParsec, "G6")} pc " +
-                      $"is {rhos[i]}, outside double precision: the field or the length is unphysically {(double.IsFinite(rhos[i]) ? "large" : "small")}"
-                    : $"ρ must be positive, got {rhos[i]}");
+        foreach (var rho in rhos)
+            if (!(rho > 0 && double.IsFinite(rho))) throw new InputError($"ρ must be positive, got {rho}");
         if (rhos.Distinct().Count() < rhos.Length)
             throw new InputError(physical ? "--rigidity gives a rigidity twice; give each once" : "--rho gives a value twice; give each once");
         var rhoMin = rhos.Min();
