@@ -136,6 +136,8 @@ public static class SimulateCommand
         var lmax = Math.Min(3 * s.Nside - 1, 30);
         var input = Theory(s, Math.Max(lmax, 2));
         Api.Prediction? p = null;
+        // progress: in weak turbulence (long τ_s, large ΩΔT) this comparison can take minutes
+        Console.Error.WriteLine("simulate: the mixing-equation prediction for the comparison below ...");
         try { p = Api.predict(input); }
         catch (InputError outside) { Console.WriteLine($"(no mixing-matrix prediction for this study: {outside.Message})"); }
         Console.WriteLine($"C_ℓ^sub/C_1^sub at ΩT = {F(e.Times[last], "F1")} " +
