@@ -8,8 +8,8 @@ namespace SkyMix.Bench;
 /// Case <c>boris</c>: particle-steps per second of the Boris push (i) through one periodic table of 2^20
 /// points (spacing r_g/100, step r_g/50, 4096 particles × 2000 steps at 10 PV) and (ii) through the real
 /// nested-grid field at ρ = 8.9e-3 with k_max from the 10 TV rule (Nside 64 sky, 200 steps); on the
-/// CPU path with vector lanes, the scalar step (the baseline), ILGPU's CPU accelerator and one thread — all in
-/// this run — and on CUDA when present.
+/// CPU path with 8 and 4 vector lanes, the scalar step (the baseline), ILGPU's CPU accelerator and one thread —
+/// all in this run — and on CUDA when present.
 /// Options: --nside N for (ii) (default 64), --device D to time one device only (the GPU check).
 /// </summary>
 public static class BorisCase
@@ -46,10 +46,11 @@ public static class BorisCase
         Console.WriteLine("|---|---|---|");
         var paths = new List<(string, Func<IPusher>)>
         {
-            ($"CPU path, vector lanes ({Environment.ProcessorCount} threads)", () => Accelerators.Create(DeviceKind.Cpu)),
+            ($"CPU path, 8 lanes ({Environment.ProcessorCount} threads)", () => Accelerators.Create(DeviceKind.Cpu, path: CpuPath.Lanes8)),
             ($"CPU path, scalar step ({Environment.ProcessorCount} threads; the baseline)", () => Accelerators.Create(DeviceKind.Cpu, path: CpuPath.Scalar)),
+            ($"CPU path, 4 lanes ({Environment.ProcessorCount} threads)", () => Accelerators.Create(DeviceKind.Cpu, path: CpuPath.Lanes4)),
             ("ILGPU CPU accelerator", () => Accelerators.Create(DeviceKind.IlgpuCpu)),
-            ("vector lanes, one thread", () => Accelerators.Create(DeviceKind.Cpu, threads: 1)),
+            ("8 lanes, one thread", () => Accelerators.Create(DeviceKind.Cpu, threads: 1, path: CpuPath.Lanes8)),
             ("scalar step, one thread", () => Accelerators.Create(DeviceKind.Cpu, threads: 1, path: CpuPath.Scalar)),
         };
         if (Accelerators.HasCuda()) paths.Add(("CUDA (ILGPU)", () => Accelerators.Create(DeviceKind.Cuda)));

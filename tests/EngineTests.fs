@@ -187,7 +187,7 @@ let kernel =
         backendAgreement DeviceKind.IlgpuCpu 4 700 (fun a b -> a.Equals b) }
 
 let lanes =
-    test "vector lanes ≡ the scalar step, bit for bit: 1 to 4 grids, 101 particles (a partial block), heights up to 1e7 c/Ω, 1500 steps" {
+    test "vector lanes (4 and 8 wide) ≡ the scalar step, bit for bit: 1 to 4 grids, 101 particles (a partial block), heights up to 1e7 c/Ω, 1500 steps" {
         Expect.isTrue (not Runtime.Intrinsics.Vector256.IsHardwareAccelerated || (cpu ()).Device.Contains "vector lanes")
             "the CPU path uses vector lanes where the hardware has them"
         let s = Spectrum.create (5.0 / 3.0) 0.01 100.0 0.5
@@ -198,15 +198,16 @@ let lanes =
                 // far heights, both signs: the grid index wraps many periods
                 let z = if i % 3 = 0 then float (i - 50) * 2e5 else 0.0
                 Particle(0.0, 0.0, z, up * cos (2.4 * float i), up * sin (2.4 * float i), mu) |]
-        // lanes forced: on a machine without 256-bit vectors .NET emulates them, and the comparison still holds
-        use vector = Accelerators.Create(DeviceKind.Cpu, threads = 2, path = CpuPath.Lanes)
         use scalar = Accelerators.Create(DeviceKind.Cpu, threads = 1, path = CpuPath.Scalar)
-        for grids in 1 .. NestedField<ArrayTable>.MaxGrids do
-            let field = SlabField.Generate(s, SlabField.Split(s.KMin, s.KMax, grids), uint64 (5 + grids))
-            let struct (pv, ps) = Accelerators.SideBySide(vector, scalar, field, start, 0.05, -1.0, 1500)
-            for i in 0 .. pv.Length - 1 do
-                Expect.isTrue (pv.[i].Equals ps.[i]) $"{grids} grids, particle {i}: x = {pv.[i].X:R}, z = {pv.[i].Z:R}, u_z = {pv.[i].Uz:R} (lanes) vs {ps.[i].X:R}, {ps.[i].Z:R}, {ps.[i].Uz:R} (scalar)"
-            Expect.isGreaterThan (ps |> Array.map (fun p -> abs p.Z) |> Array.max) 1e7 "heights beyond 1e7 c/Ω" }
+        // each width forced: on a machine without such vectors .NET emulates them, and the comparison still holds
+        for path in [ CpuPath.Lanes4; CpuPath.Lanes8 ] do
+            use vector = Accelerators.Create(DeviceKind.Cpu, threads = 2, path = path)
+            for grids in 1 .. NestedField<ArrayTable>.MaxGrids do
+                let field = SlabField.Generate(s, SlabField.Split(s.KMin, s.KMax, grids), uint64 (5 + grids))
+                let struct (pv, ps) = Accelerators.SideBySide(vector, scalar, field, start, 0.05, -1.0, 1500)
+                for i in 0 .. pv.Length - 1 do
+                    Expect.isTrue (pv.[i].Equals ps.[i]) $"{path}, {grids} grids, particle {i}: x = {pv.[i].X:R}, z = {pv.[i].Z:R}, u_z = {pv.[i].Uz:R} (lanes) vs {ps.[i].X:R}, {ps.[i].Z:R}, {ps.[i].Uz:R} (scalar)"
+                Expect.isGreaterThan (ps |> Array.map (fun p -> abs p.Z) |> Array.max) 1e7 "heights beyond 1e7 c/Ω" }
 
 /// A small backtracking ensemble at ρ = 0.09 (10 PV), λ_min = r_g/10, computed in memory.
 let private ensemble (nside: int) (realizations: int) (times: float[]) (stepGyro: float) =

@@ -1,47 +1,41 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace SkyMix.Gpu;
 
-/// <summary>Four particles side by side, one vector lane each (the CPU path's unit of work).</summary>
-public struct Lanes
+/// <summary>One particle per lane of T (the CPU path's unit of work).</summary>
+public struct Lanes<T> where T : unmanaged, ILaneVector<T>
 {
-    public Vector256<double> X, Y, Z, Ux, Uy, Uz;
+    public T X, Y, Z, Ux, Uy, Uz;
 
-    /// <summary>Particles ps[at + j], j = 0 … 3; lanes past the end of ps repeat its last particle.</summary>
-    public static Lanes Load(Particle[] ps, int at)
+    /// <summary>Particles ps[at + j], j = 0 … Width − 1; lanes past the end of ps repeat its last particle.</summary>
+    public static Lanes<T> Load(Particle[] ps, int at)
     {
+        var w = T.Width;
         var last = ps.Length - 1;
-        ref readonly var a = ref ps[Math.Min(at, last)];
-        ref readonly var b = ref ps[Math.Min(at + 1, last)];
-        ref readonly var c = ref ps[Math.Min(at + 2, last)];
-        ref readonly var d = ref ps[Math.Min(at + 3, last)];
-        return new Lanes
+        Span<double> x = stackalloc double[w], y = stackalloc double[w], z = stackalloc double[w];
+        Span<double> ux = stackalloc double[w], uy = stackalloc double[w], uz = stackalloc double[w];
+        for (var j = 0; j < w; j++)
         {
-            X = Vector256.Create(a.X, b.X, c.X, d.X),
-            Y = Vector256.Create(a.Y, b.Y, c.Y, d.Y),
-            Z = Vector256.Create(a.Z, b.Z, c.Z, d.Z),
-            Ux = Vector256.Create(a.Ux, b.Ux, c.Ux, d.Ux),
-            Uy = Vector256.Create(a.Uy, b.Uy, c.Uy, d.Uy),
-            Uz = Vector256.Create(a.Uz, b.Uz, c.Uz, d.Uz),
-        };
+            ref readonly var p = ref ps[Math.Min(at + j, last)];
+            x[j] = p.X; y[j] = p.Y; z[j] = p.Z;
+            ux[j] = p.Ux; uy[j] = p.Uy; uz[j] = p.Uz;
+        }
+        return new Lanes<T> { X = T.Of(x), Y = T.Of(y), Z = T.Of(z), Ux = T.Of(ux), Uy = T.Of(uy), Uz = T.Of(uz) };
     }
 
     /// <summary>Writes the lanes back to ps[at + j] (lanes past the end of ps are dropped).</summary>
     public readonly void Store(Particle[] ps, int at)
     {
-        var n = Math.Min(BorisLanes.Width, ps.Length - at);
+        var n = Math.Min(T.Width, ps.Length - at);
         for (var j = 0; j < n; j++)
-            ps[at + j] = new Particle(X.GetElement(j), Y.GetElement(j), Z.GetElement(j),
-                                             Ux.GetElement(j), Uy.GetElement(j), Uz.GetElement(j));
+            ps[at + j] = new Particle(X[j], Y[j], Z[j], Ux[j], Uy[j], Uz[j]);
     }
 }
 
 /// <summary>
-/// The nested field of <see cref="NestedField{TTable}"/> read for four heights at once: the same Catmull–Rom
-/// sum. Each particle's four (bx, by) pairs are one contiguous 32-byte load (the grids are padded, see
-/// <see cref="SlabField.Data"/>), transposed into lanes. The table must stay pinned while it is used.
+/// The nested field of <see cref="NestedField{TTable}"/> read for a vector of heights at once: the same
+/// Catmull–Rom sum, each lane's stencil one contiguous read of the padded table (<see cref="SlabField.Data"/>).
+/// The table must stay pinned while it is used.
 /// </summary>
 public readonly unsafe struct LaneField
 {
@@ -57,78 +51,32 @@ public readonly unsafe struct LaneField
         g0 = grids[0]; g1 = grids[1]; g2 = grids[2]; g3 = grids[3];
     }
 
-    /// <summary>1.5·2^52: adding it to an integer-valued double |n| &lt; 2^51 leaves n in the low bits of the sum
-    /// (two's complement modulo 2^51), so that n &amp; Mask is the grid index without a conversion. The lanes
-    /// match the scalar step while |z|/spacing &lt; 2^51 (≈ 2e15; a study reaches ~1e10); beyond, the index is
-    /// still masked into the table.</summary>
-    const double IndexShift = 6755399441055744.0;
-
-    /// <summary>The pairs f_{i−1} … f_{i+2} of one particle, widened: (bx, by) of f_{i−1}, f_i in lo and of
-    /// f_{i+1}, f_{i+2} in hi.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    void Stencil(long first, out Vector256<double> lo, out Vector256<double> hi)
-    {
-        var raw = Vector256.Load((float*)(pairs + first));
-        lo = Vector256.WidenLower(raw);
-        hi = Vector256.WidenUpper(raw);
-    }
-
-    /// <summary>Rows a, b, c, d of (x, y, x', y') → (a.x … d.x), (a.y …), (a.x' …), (a.y' …).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Transpose(Vector256<double> a, Vector256<double> b, Vector256<double> c, Vector256<double> d,
-                          out Vector256<double> x, out Vector256<double> y, out Vector256<double> x1, out Vector256<double> y1)
-    {
-        if (Avx.IsSupported)
-        {
-            var ab0 = Avx.UnpackLow(a, b);   // a.x b.x a.x' b.x'
-            var ab1 = Avx.UnpackHigh(a, b);  // a.y b.y a.y' b.y'
-            var cd0 = Avx.UnpackLow(c, d);
-            var cd1 = Avx.UnpackHigh(c, d);
-            x = Avx.Permute2x128(ab0, cd0, 0x20);
-            x1 = Avx.Permute2x128(ab0, cd0, 0x31);
-            y = Avx.Permute2x128(ab1, cd1, 0x20);
-            y1 = Avx.Permute2x128(ab1, cd1, 0x31);
-        }
-        else
-        {
-            x = Vector256.Create(a[0], b[0], c[0], d[0]);
-            y = Vector256.Create(a[1], b[1], c[1], d[1]);
-            x1 = Vector256.Create(a[2], b[2], c[2], d[2]);
-            y1 = Vector256.Create(a[3], b[3], c[3], d[3]);
-        }
-    }
-
     /// <summary>Grid g's Catmull–Rom term, in the operation order of NestedField.Add (bit-identical lanes).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    void Add(in Grid g, Vector256<double> z, ref Vector256<double> bx, ref Vector256<double> by)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    void Add<T>(in Grid g, T z, ref T bx, ref T by) where T : unmanaged, ILaneVector<T>
     {
-        var u = z * g.InvH;
-        var fl = Vector256.Floor(u);
+        var u = z * T.Of(g.InvH);
+        var fl = T.Floor(u);
         var t = u - fl;
         var t2 = t * t;
         var t3 = t2 * t;
-        var wm = 0.5 * (-t3 + 2.0 * t2 - t);
-        var w0 = 0.5 * (3.0 * t3 - 5.0 * t2 + Vector256.Create(2.0));
-        var w1 = 0.5 * (-3.0 * t3 + 4.0 * t2 + t);
-        var w2 = 0.5 * (t3 - t2);
-        // the pair index of f_{i−1}: the padding makes f_{i−1} … f_{i+2} contiguous for every i mod N
-        var first = ((fl + Vector256.Create(IndexShift)).AsInt64() & Vector256.Create((long)g.Mask)) + Vector256.Create(g.Offset - 1L);
-        Stencil(first.GetElement(0), out var lo0, out var hi0);
-        Stencil(first.GetElement(1), out var lo1, out var hi1);
-        Stencil(first.GetElement(2), out var lo2, out var hi2);
-        Stencil(first.GetElement(3), out var lo3, out var hi3);
-        Transpose(lo0, lo1, lo2, lo3, out var xm, out var ym, out var x0, out var y0);
-        Transpose(hi0, hi1, hi2, hi3, out var x1, out var y1, out var x2, out var y2);
+        var half = T.Of(0.5);
+        var wm = half * (-t3 + T.Of(2.0) * t2 - t);
+        var w0 = half * (T.Of(3.0) * t3 - T.Of(5.0) * t2 + T.Of(2.0));
+        var w1 = half * (T.Of(-3.0) * t3 + T.Of(4.0) * t2 + t);
+        var w2 = half * (t3 - t2);
+        // f_{i−1} … f_{i+2} are contiguous from pair Offset − 1 + (i mod N) on: the padding makes them so
+        T.Stencil(pairs, fl, g.Mask, g.Offset - 1L, out var xm, out var ym, out var x0, out var y0, out var x1, out var y1, out var x2, out var y2);
         bx += wm * xm + w0 * x0 + w1 * x1 + w2 * x2;
         by += wm * ym + w0 * y0 + w1 * y1 + w2 * y2;
     }
 
-    /// <summary>δB_x/B0 and δB_y/B0 at the four heights z.</summary>
+    /// <summary>δB_x/B0 and δB_y/B0 at the heights z of the lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void At(Vector256<double> z, out Vector256<double> bx, out Vector256<double> by)
+    public void At<T>(T z, out T bx, out T by) where T : unmanaged, ILaneVector<T>
     {
-        bx = Vector256<double>.Zero;
-        by = Vector256<double>.Zero;
+        bx = T.Of(0.0);
+        by = T.Of(0.0);
         if (count > 0) Add(g0, z, ref bx, ref by);
         if (count > 1) Add(g1, z, ref bx, ref by);
         if (count > 2) Add(g2, z, ref bx, ref by);
@@ -137,29 +85,28 @@ public readonly unsafe struct LaneField
 }
 
 /// <summary>
-/// <see cref="Boris.Step{TField}"/> on four particles at once (AVX2 lanes), written operation for operation like
-/// the scalar step — no fused multiply–adds — so that every lane is bit-identical to the scalar step
-/// (pinned by the engine tests). Several blocks advance together so that the core overlaps their chains.
+/// <see cref="Boris.Step{TField}"/> on a vector of particles, one per lane, written operation for operation like
+/// the scalar step — no fused multiply–adds — so that every lane is bit-identical to the scalar step (pinned by
+/// the engine tests for both widths). Several blocks advance together so that the core overlaps their chains.
 /// </summary>
 public static class BorisLanes
 {
-    /// <summary>Particles per block.</summary>
-    public static readonly int Width = Vector256<double>.Count;
-
-    /// <summary>One step dt of the four particles of a block (charge sign q): the scalar step lane by lane.</summary>
+    /// <summary>One step dt of the particles of a block (charge sign q): the scalar step lane by lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Step(ref Lanes p, in LaneField field, double dt, double q)
+    public static void Step<T>(ref Lanes<T> p, in LaneField field, double dt, double q) where T : unmanaged, ILaneVector<T>
     {
         var h = 0.5 * dt;
-        var x = p.X + h * p.Ux;
-        var y = p.Y + h * p.Uy;
-        var z = p.Z + h * p.Uz;
+        var hv = T.Of(h);
+        var x = p.X + hv * p.Ux;
+        var y = p.Y + hv * p.Uy;
+        var z = p.Z + hv * p.Uz;
         field.At(z, out var bx, out var by);
         var a = q * h;
-        var tx = a * bx;
-        var ty = a * by;
-        var tz = a;
-        var f = Vector256.Create(2.0) / (Vector256<double>.One + tx * tx + ty * ty + Vector256.Create(tz * tz));
+        var av = T.Of(a);
+        var tx = av * bx;
+        var ty = av * by;
+        var tz = av;
+        var f = T.Of(2.0) / (T.Of(1.0) + tx * tx + ty * ty + T.Of(a * a));
         var sx = f * tx;
         var sy = f * ty;
         var sz = f * tz;
@@ -172,13 +119,14 @@ public static class BorisLanes
         p.Ux = ux;
         p.Uy = uy;
         p.Uz = uz;
-        p.X = x + h * ux;
-        p.Y = y + h * uy;
-        p.Z = z + h * uz;
+        p.X = x + hv * ux;
+        p.Y = y + hv * uy;
+        p.Z = z + hv * uz;
     }
 
     /// <summary>n steps of every block; the blocks advance in step so that their independent chains overlap.</summary>
-    public static void Steps(Span<Lanes> blocks, in LaneField field, double dt, double q, int n)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Steps<T>(Span<Lanes<T>> blocks, in LaneField field, double dt, double q, int n) where T : unmanaged, ILaneVector<T>
     {
         var f = field;
         for (var k = 0; k < n; k++)

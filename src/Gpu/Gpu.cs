@@ -30,17 +30,19 @@ public interface IPusher : IDisposable
 }
 
 /// <summary>
-/// The CPU path. Particles advance in blocks of four vector lanes (<see cref="BorisLanes"/>, bit-identical to
-/// <see cref="Boris.Step{TField}"/>), eight blocks at a time so that the core overlaps their steps; groups of
-/// blocks are shared out over the cores. Without 256-bit vector hardware each particle runs the scalar step.
-/// Results do not depend on the number of threads or the path: each particle's arithmetic is the same.
-/// (Regrouping the particles by height every 256 steps, so that a block reads neighbouring table entries,
-/// gained nothing with cache-resident tables: bench case <c>locality</c>, bench/RESULTS.md.)
+/// The CPU path. Particles advance in blocks of vector lanes (<see cref="BorisLanes"/>, bit-identical to
+/// <see cref="Boris.Step{TField}"/>): eight per 512-bit vector where the hardware has AVX-512, else four per
+/// 256-bit vector, else one scalar step per particle. Eight blocks advance at a time so that the core overlaps
+/// their steps; groups of blocks are shared out over the cores. Results do not depend on the number of threads
+/// or the path: each particle's arithmetic is the same. (Regrouping the particles by height every 256 steps, so
+/// that a block reads neighbouring table entries, gained nothing with cache-resident tables: bench case
+/// <c>locality</c>, bench/RESULTS.md.)
 /// </summary>
 sealed class CpuPusher : IPusher
 {
     readonly ParallelOptions options;
-    readonly bool lanes;
+    /// <summary>Lanes per vector: 8, 4, or 0 for the scalar step.</summary>
+    readonly int width;
     NestedField<ArrayTable> field;
     LaneField laneField;
     GCHandle pinned;
@@ -52,11 +54,17 @@ sealed class CpuPusher : IPusher
     public CpuPusher(int threads, CpuPath path)
     {
         options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
-        lanes = path == CpuPath.Lanes || (path == CpuPath.Auto && Vector256.IsHardwareAccelerated);
+        width = path switch
+        {
+            CpuPath.Scalar => 0,
+            CpuPath.Lanes4 => 4,
+            CpuPath.Lanes8 => 8,
+            _ => Vector512.IsHardwareAccelerated ? 8 : Vector256.IsHardwareAccelerated ? 4 : 0,
+        };
     }
 
-    public string Device => lanes
-        ? $"cpu ({BorisLanes.Width} vector lanes, {Threads})"
+    public string Device => width > 0
+        ? $"cpu ({width} vector lanes, {Threads})"
         : $"cpu (scalar step, {Threads})";
 
     string Threads => options.MaxDegreeOfParallelism == 1 ? "1 thread" : $"{options.MaxDegreeOfParallelism} threads";
@@ -64,7 +72,7 @@ sealed class CpuPusher : IPusher
     public unsafe void Load(SlabField f)
     {
         field = f.Cpu();
-        if (!lanes) return;
+        if (width == 0) return;
         // the lanes read the table through a pointer: pin the new table, then let the old one go
         var next = GCHandle.Alloc(f.Data, GCHandleType.Pinned);
         laneField = new LaneField((float*)next.AddrOfPinnedObject(), f.Bands.Length, f.Grids());
@@ -78,23 +86,25 @@ sealed class CpuPusher : IPusher
     public void Push(double dt, double q, int steps)
     {
         if (field.Count == 0) throw new InvalidOperationException("no field: call Load first (and not after Dispose)");
-        if (lanes) PushLanes(dt, q, steps);
+        if (width == 8) PushLanes<Lanes8>(dt, q, steps);
+        else if (width == 4) PushLanes<Lanes4>(dt, q, steps);
         else PushScalar(dt, q, steps);
     }
 
-    void PushLanes(double dt, double q, int steps)
+    void PushLanes<T>(double dt, double q, int steps) where T : unmanaged, ILaneVector<T>
     {
         var f = laneField;
         var ps = particles;
-        var group = BlocksPerGroup * BorisLanes.Width;
+        var w = T.Width;
+        var group = BlocksPerGroup * w;
         Parallel.For(0, (ps.Length + group - 1) / group, options, gi =>
         {
             var first = gi * group;
-            var count = Math.Min(BlocksPerGroup, (ps.Length - first + BorisLanes.Width - 1) / BorisLanes.Width);
-            Span<Lanes> blocks = stackalloc Lanes[count];
-            for (var b = 0; b < count; b++) blocks[b] = Lanes.Load(ps, first + b * BorisLanes.Width);
+            var count = Math.Min(BlocksPerGroup, (ps.Length - first + w - 1) / w);
+            Span<Lanes<T>> blocks = stackalloc Lanes<T>[count];
+            for (var b = 0; b < count; b++) blocks[b] = Lanes<T>.Load(ps, first + b * w);
             BorisLanes.Steps(blocks, f, dt, q, steps);
-            for (var b = 0; b < count; b++) blocks[b].Store(ps, first + b * BorisLanes.Width);
+            for (var b = 0; b < count; b++) blocks[b].Store(ps, first + b * w);
         });
     }
 
