@@ -90,7 +90,8 @@ let tests =
             Check.allClose "C_ℓ(1e150·map) = 1e300·C_ℓ(map)"
                 [ for l, (a, b) in Array.indexed (Array.zip (values c) (values scaled)) -> Check.rel $"ℓ = {l}" (1e300 * a) b 1e-12 0.0 ] }
         test "an interrupted simulate leaves a true record; fit refuses it without --allow-partial and warns with it" {
-            let args = [ "simulate"; "--rho"; "0.09"; "--nside"; "16"; "--realizations"; "4"; "--times"; "log:1:1000:6"; "--lambda-min"; "2"; "--device"; "cpu" ]
+            // each realisation takes about 2 s (8 lanes, 2 cores): the kill 0.5 s after the second lands before the fourth
+            let args = [ "simulate"; "--rho"; "0.09"; "--nside"; "16"; "--realizations"; "4"; "--times"; "log:1:10000:6"; "--lambda-min"; "2"; "--device"; "cpu" ]
             let dir = Path.Combine(Cli.tempDir (), "b")
             let p = Cli.start (args @ [ "--out"; dir ])
             let second = Path.Combine(dir, "realizations", "0001")

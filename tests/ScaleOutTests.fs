@@ -104,7 +104,8 @@ let tests =
             Cli.expectInputError (Cli.run [ "simulate"; "--from"; Path.Combine(whole.Value, "run.json"); "--nside"; "8"; "--out"; again ]) [ "--nside"; "--from" ]
             Cli.expectInputError (Cli.run [ "simulate"; "--from"; Path.Combine(whole.Value, "cl.csv"); "--out"; again ]) [ "cl.csv"; "run.json" ] }
         test "SIGKILL in the middle of a run, then the same command: the files of an uninterrupted run, no temporary left" {
-            let args = [ "simulate"; "--rho"; "0.09"; "--nside"; "16"; "--realizations"; "3"; "--times"; "log:1:1000:6"; "--lambda-min"; "2"; "--device"; "cpu" ]
+            // about 0.6 s per realisation on 2 cores: long enough to be killed between realisations
+            let args = [ "simulate"; "--rho"; "0.09"; "--nside"; "16"; "--realizations"; "3"; "--times"; "log:1:3000:6"; "--lambda-min"; "2"; "--device"; "cpu" ]
             let root = Cli.tempDir ()
             let a, b = Path.Combine(root, "a"), Path.Combine(root, "b")
             let r = Cli.run (args @ [ "--out"; a ])

@@ -188,7 +188,7 @@ type ReproduceArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Quick -> $"cut for 2 CPU cores (about 14 minutes there, see README): Nside {Defaults.Reproduce.quick.Nside}, {Defaults.Reproduce.quick.Realizations} realisations, λ_min = r_g/{g (Option.get Defaults.Reproduce.quick.LambdaMinOverRg)} (the default)."
+            | Quick -> $"cut for 2 CPU cores (about 12 minutes there, see README): Nside {Defaults.Reproduce.quick.Nside}, {Defaults.Reproduce.quick.Realizations} realisations, λ_min = r_g/{g (Option.get Defaults.Reproduce.quick.LambdaMinOverRg)} (the default)."
             | Full -> $"the paper's settings (Nside {Defaults.Reproduce.full.Nside}, {Defaults.Reproduce.full.Realizations} realisations, λ_min = r_g/{g Defaults.Study.lambdaMinOverRgPaper} at 10 TV); meant for a GPU."
             | Out _ -> $"folder of the study and its report.md (default {Defaults.Reproduce.folder Defaults.Reproduce.quick} or {Defaults.Reproduce.folder Defaults.Reproduce.full})."
             | Rigidity _ -> $"rigidities instead of {rigidities Defaults.Study.rigiditiesVolts} (units GV, TV, PV; each once)."

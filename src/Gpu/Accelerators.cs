@@ -21,8 +21,8 @@ public enum DeviceKind
 /// <summary>How the CPU path steps its particles.</summary>
 public enum CpuPath
 {
-    /// <summary>Eight lanes where the hardware has 512-bit vectors, else four where it has 256-bit ones, else the
-    /// scalar step.</summary>
+    /// <summary>Eight lanes where .NET accelerates 512-bit vectors, else four where it accelerates 256-bit ones,
+    /// else the scalar step.</summary>
     Auto,
     /// <summary>One scalar <see cref="Boris.Step{TField}"/> per particle (the benchmarks' baseline).</summary>
     Scalar,

@@ -2,13 +2,13 @@ using System.Runtime.CompilerServices;
 
 namespace SkyMix.Gpu;
 
-/// <summary>One particle per lane of T (the CPU path's unit of work).</summary>
-public struct Lanes<T> where T : unmanaged, ILaneVector<T>
+/// <summary>A block of particles, one per lane of T (the CPU path's unit of work).</summary>
+public struct LaneBlock<T> where T : unmanaged, ILaneVector<T>
 {
     public T X, Y, Z, Ux, Uy, Uz;
 
     /// <summary>Particles ps[at + j], j = 0 … Width − 1; lanes past the end of ps repeat its last particle.</summary>
-    public static Lanes<T> Load(Particle[] ps, int at)
+    public static LaneBlock<T> Load(Particle[] ps, int at)
     {
         var w = T.Width;
         var last = ps.Length - 1;
@@ -20,7 +20,7 @@ public struct Lanes<T> where T : unmanaged, ILaneVector<T>
             x[j] = p.X; y[j] = p.Y; z[j] = p.Z;
             ux[j] = p.Ux; uy[j] = p.Uy; uz[j] = p.Uz;
         }
-        return new Lanes<T> { X = T.Of(x), Y = T.Of(y), Z = T.Of(z), Ux = T.Of(ux), Uy = T.Of(uy), Uz = T.Of(uz) };
+        return new LaneBlock<T> { X = T.Of(x), Y = T.Of(y), Z = T.Of(z), Ux = T.Of(ux), Uy = T.Of(uy), Uz = T.Of(uz) };
     }
 
     /// <summary>Writes the lanes back to ps[at + j] (lanes past the end of ps are dropped).</summary>
@@ -51,7 +51,9 @@ public readonly unsafe struct LaneField
         g0 = grids[0]; g1 = grids[1]; g2 = grids[2]; g3 = grids[3];
     }
 
-    /// <summary>Grid g's Catmull–Rom term, in the operation order of NestedField.Add (bit-identical lanes).</summary>
+    /// <summary>Grid g's Catmull–Rom term, in the operation order of NestedField.Add (bit-identical lanes). Kept
+    /// out of line: with every grid's read inlined into the step the JIT ran out of inlining budget and left the
+    /// lane operators as calls, at 1/8 of the speed (bench/RESULTS.md, 2026-11-29).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     void Add<T>(in Grid g, T z, ref T bx, ref T by) where T : unmanaged, ILaneVector<T>
     {
@@ -93,7 +95,7 @@ public static class BorisLanes
 {
     /// <summary>One step dt of the particles of a block (charge sign q): the scalar step lane by lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Step<T>(ref Lanes<T> p, in LaneField field, double dt, double q) where T : unmanaged, ILaneVector<T>
+    public static void Step<T>(ref LaneBlock<T> p, in LaneField field, double dt, double q) where T : unmanaged, ILaneVector<T>
     {
         var h = 0.5 * dt;
         var hv = T.Of(h);
@@ -126,7 +128,7 @@ public static class BorisLanes
 
     /// <summary>n steps of every block; the blocks advance in step so that their independent chains overlap.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Steps<T>(Span<Lanes<T>> blocks, in LaneField field, double dt, double q, int n) where T : unmanaged, ILaneVector<T>
+    public static void Steps<T>(Span<LaneBlock<T>> blocks, in LaneField field, double dt, double q, int n) where T : unmanaged, ILaneVector<T>
     {
         var f = field;
         for (var k = 0; k < n; k++)

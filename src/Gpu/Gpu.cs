@@ -31,8 +31,8 @@ public interface IPusher : IDisposable
 
 /// <summary>
 /// The CPU path. Particles advance in blocks of vector lanes (<see cref="BorisLanes"/>, bit-identical to
-/// <see cref="Boris.Step{TField}"/>): eight per 512-bit vector where the hardware has AVX-512, else four per
-/// 256-bit vector, else one scalar step per particle. Eight blocks advance at a time so that the core overlaps
+/// <see cref="Boris.Step{TField}"/>): eight per 512-bit vector where .NET accelerates 512-bit vectors (AVX-512),
+/// else four per 256-bit vector, else one scalar step per particle. Eight blocks advance at a time so that the core overlaps
 /// their steps; groups of blocks are shared out over the cores. Results do not depend on the number of threads
 /// or the path: each particle's arithmetic is the same. (Regrouping the particles by height every 256 steps, so
 /// that a block reads neighbouring table entries, gained nothing with cache-resident tables: bench case
@@ -101,8 +101,8 @@ sealed class CpuPusher : IPusher
         {
             var first = gi * group;
             var count = Math.Min(BlocksPerGroup, (ps.Length - first + w - 1) / w);
-            Span<Lanes<T>> blocks = stackalloc Lanes<T>[count];
-            for (var b = 0; b < count; b++) blocks[b] = Lanes<T>.Load(ps, first + b * w);
+            Span<LaneBlock<T>> blocks = stackalloc LaneBlock<T>[count];
+            for (var b = 0; b < count; b++) blocks[b] = LaneBlock<T>.Load(ps, first + b * w);
             BorisLanes.Steps(blocks, f, dt, q, steps);
             for (var b = 0; b < count; b++) blocks[b].Store(ps, first + b * w);
         });

@@ -7,7 +7,8 @@ namespace SkyMix.Gpu;
 /// <summary>
 /// A vector of doubles with one lane per particle: the arithmetic the Boris step needs, and the field read —
 /// each lane's four (bx, by) stencil pairs from the padded table (<see cref="SlabField.Data"/>), transposed into
-/// lanes. <see cref="Lanes4"/> is 256-bit (AVX2), <see cref="Lanes8"/> 512-bit (AVX-512); the generic step
+/// lanes. <see cref="Lanes4"/> is 256-bit (AVX2), <see cref="Lanes8"/> 512-bit (AVX-512); without those
+/// instructions .NET emulates the vectors (slowly) and the fallbacks below give the same values. The generic step
 /// (<see cref="BorisLanes"/>) is compiled for each. Every operation is one IEEE operation per lane, so a lane
 /// computes exactly what the scalar code computes.
 /// </summary>
@@ -163,7 +164,10 @@ public readonly unsafe struct Lanes8 : ILaneVector<Lanes8>
         var r7 = Row(pairs + at.GetElement(7));
         if (Avx512F.IsSupported)
         {
-            // 8 × 8 transpose: pairs of rows within 128-bit blocks, then 128-bit blocks twice
+            // 8 × 8 transpose. Rows r_j = [xm ym | x0 y0 | x1 y1 | x2 y2] (128-bit blocks); unpacking pairs of rows
+            // gives t0 = [xm xm | x0 x0 | x1 x1 | x2 x2] of rows 0, 1 and t1 the same of the y's; vshuff64x2 with
+            // 0x88 takes blocks (a0, a2, b0, b2), with 0xDD (a1, a3, b1, b3): u0 = [xm01 | x1 01 | xm23 | x1 23],
+            // and a second round gathers each column over all eight rows
             var t0 = Avx512F.UnpackLow(r0, r1);
             var t1 = Avx512F.UnpackHigh(r0, r1);
             var t2 = Avx512F.UnpackLow(r2, r3);
@@ -191,11 +195,17 @@ public readonly unsafe struct Lanes8 : ILaneVector<Lanes8>
         }
         else
         {
-            Lanes8 Column(int k) => new(Vector512.Create(r0[k], r1[k], r2[k], r3[k], r4[k], r5[k], r6[k], r7[k]));
-            xm = Column(0); ym = Column(1); x0 = Column(2); y0 = Column(3);
-            x1 = Column(4); y1 = Column(5); x2 = Column(6); y2 = Column(7);
+            xm = Column(0, r0, r1, r2, r3, r4, r5, r6, r7); ym = Column(1, r0, r1, r2, r3, r4, r5, r6, r7);
+            x0 = Column(2, r0, r1, r2, r3, r4, r5, r6, r7); y0 = Column(3, r0, r1, r2, r3, r4, r5, r6, r7);
+            x1 = Column(4, r0, r1, r2, r3, r4, r5, r6, r7); y1 = Column(5, r0, r1, r2, r3, r4, r5, r6, r7);
+            x2 = Column(6, r0, r1, r2, r3, r4, r5, r6, r7); y2 = Column(7, r0, r1, r2, r3, r4, r5, r6, r7);
         }
     }
+
+    /// <summary>Element k of each row (the transpose without AVX-512).</summary>
+    static Lanes8 Column(int k, Vector512<double> r0, Vector512<double> r1, Vector512<double> r2, Vector512<double> r3,
+                         Vector512<double> r4, Vector512<double> r5, Vector512<double> r6, Vector512<double> r7) =>
+        new(Vector512.Create(r0[k], r1[k], r2[k], r3[k], r4[k], r5[k], r6[k], r7[k]));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<double> Row(double* at)
