@@ -45,6 +45,7 @@ public static class Accelerators
         foreach (var device in context.Devices)
             if (device.AcceleratorType == AcceleratorType.Cuda)
                 lines.Add($"cuda: {device.Name}, {device.MemorySize / (1L << 20)} MiB");
+        if (lines.Count == 1) lines.Add("cuda: no NVIDIA GPU found (--device auto runs the CPU path)");
         return lines;
     }
 
