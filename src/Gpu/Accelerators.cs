@@ -39,8 +39,8 @@ public static class Accelerators
     /// <summary>One line per compute device this machine offers (CUDA GPUs and the CPU path).</summary>
     public static IReadOnlyList<string> Describe()
     {
-        var lines = new List<string> { $"cpu: {Environment.ProcessorCount} cores" + (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? ", 512-bit vector lanes"
-                                                                            : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? ", 256-bit vector lanes" : ", scalar step") };
+        var width = CpuPusher.Width(CpuPath.Auto);
+        var lines = new List<string> { $"cpu: {Environment.ProcessorCount} cores, " + (width > 0 ? $"{width * 64}-bit vector lanes" : "scalar step") };
         using var context = Context.Create(builder => builder.Cuda());
         foreach (var device in context.Devices)
             if (device.AcceleratorType == AcceleratorType.Cuda)

@@ -127,6 +127,7 @@ public static class BorisLanes
     }
 
     /// <summary>n steps of every block; the blocks advance in step so that their independent chains overlap.</summary>
+    // its own compilation root, not inlined into the caller's lambda: the JIT's inlining budget goes to the step
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Steps<T>(Span<LaneBlock<T>> blocks, in LaneField field, double dt, double q, int n) where T : unmanaged, ILaneVector<T>
     {

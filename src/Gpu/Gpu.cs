@@ -54,14 +54,18 @@ sealed class CpuPusher : IPusher
     public CpuPusher(int threads, CpuPath path)
     {
         options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
-        width = path switch
-        {
-            CpuPath.Scalar => 0,
-            CpuPath.Lanes4 => 4,
-            CpuPath.Lanes8 => 8,
-            _ => Vector512.IsHardwareAccelerated ? 8 : Vector256.IsHardwareAccelerated ? 4 : 0,
-        };
+        width = Width(path);
     }
+
+    /// <summary>Lanes per vector of a path: 8, 4, or 0 for the scalar step; Auto takes the widest vectors .NET
+    /// accelerates here.</summary>
+    public static int Width(CpuPath path) => path switch
+    {
+        CpuPath.Scalar => 0,
+        CpuPath.Lanes4 => 4,
+        CpuPath.Lanes8 => 8,
+        _ => Vector512.IsHardwareAccelerated ? 8 : Vector256.IsHardwareAccelerated ? 4 : 0,
+    };
 
     public string Device => width > 0
         ? $"cpu ({width} vector lanes, {Threads})"
