@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.InteropServices;
 using SkyMix.CliArgs;
 using SkyMix.Theory;
 
@@ -15,8 +16,9 @@ public static class Program
         try
         {
             var command = Parse.parse(args);
+            SkyMix.Runs.Files.Created = dir => Console.Error.WriteLine($"skymix: created folder {dir}");
             // simulate stops between chunks of particle-steps itself; every other command is stopped here
-            if (command is not Parse.Command.Simulate) Console.CancelKeyPress += (_, e) => Interrupted(command, e);
+            if (command is not Parse.Command.Simulate) OnStop(signal => Interrupted(command, signal));
             return command switch
             {
                 Parse.Command.Predict p => Commands.PredictCommand.Run(p.Item),
@@ -42,22 +44,46 @@ public static class Program
         }
     }
 
-    /// <summary>Ctrl-C: remove what is half-written, say what was stopped, exit 130.</summary>
-    static void Interrupted(Parse.Command command, ConsoleCancelEventArgs e)
+    /// <summary>A stop signal: Ctrl-C (SIGINT), or SIGTERM as kill and Slurm's time limit send it.</summary>
+    public sealed record Signal(string What, int ExitCode);
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> on SIGINT and on SIGTERM instead of the default termination, so both
+    /// are handled alike (nothing half-written, a message, exit 130 or 143); disposing the result ends it.
+    /// </summary>
+    public static IDisposable OnStop(Action<Signal> handler)
     {
-        e.Cancel = true;
+        var registrations = new[] { (PosixSignal.SIGINT, new Signal("interrupted", 130)), (PosixSignal.SIGTERM, new Signal("terminated (SIGTERM)", 143)) }
+            .Select(x => PosixSignalRegistration.Create(x.Item1, context =>
+            {
+                context.Cancel = true;
+                handler(x.Item2);
+            }))
+            .ToList();
+        return new Registrations(registrations);
+    }
+
+    sealed class Registrations(List<PosixSignalRegistration> all) : IDisposable
+    {
+        public void Dispose() => all.ForEach(r => r.Dispose());
+    }
+
+    /// <summary>Ctrl-C or SIGTERM: remove what is half-written, say what was stopped, exit 130 or 143.</summary>
+    static void Interrupted(Parse.Command command, Signal signal)
+    {
         SkyMix.Runs.Files.RemoveTemporary();
         var done = SkyMix.Runs.Files.Finished;
         var files = done.Count == 0 ? "no output file was written" : $"finished before it: {string.Join(", ", done)}; no half-written file is left";
         var what = command switch
         {
-            Parse.Command.Reproduce => "reproduce interrupted: finished realisations are saved; the same command resumes",
-            Parse.Command.Predict => $"predict interrupted; {files}",
-            Parse.Command.Fit => $"fit interrupted; {files}",
-            _ => $"interrupted; {files}",
+            Parse.Command.Reproduce => $"reproduce {signal.What}: finished realisations are saved; the same command resumes",
+            Parse.Command.Predict => $"predict {signal.What}; {files}",
+            Parse.Command.Fit => $"fit {signal.What}; {files}",
+            Parse.Command.Merge => $"merge {signal.What}; rerun the same merge to complete it",
+            _ => $"{signal.What}; {files}",
         };
         Console.Error.WriteLine($"\nskymix: {what}");
-        Environment.Exit(130);
+        Environment.Exit(signal.ExitCode);
     }
 
     static int Fail(string message, int code)

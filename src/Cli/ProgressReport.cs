@@ -15,7 +15,8 @@ public sealed class ProgressReport
 
     public void Show(Progress p)
     {
-        if (sinceLast.Elapsed.TotalSeconds < (terminal ? 0.5 : 5.0)) return;
+        // the first line as soon as the rate is known (after a second), then every 0.5 s on a terminal, 5 s otherwise
+        if (sinceLast.Elapsed.TotalSeconds < (!shown ? 1.0 : terminal ? 0.5 : 5.0)) return;
         sinceLast.Restart();
         var remaining = p.Remaining.TotalHours >= 1 ? p.Remaining.ToString(@"h\:mm\:ss") : p.Remaining.ToString(@"m\:ss");
         var line = $"{what}: realisation {p.Realization}/{p.Realizations}, {100 * p.Fraction:F0}% done, " +

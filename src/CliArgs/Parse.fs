@@ -99,13 +99,13 @@ type SlurmOptions =
 /// Plot: the Fig. 5 PNG (null: none); AllowPartial: fit runs with unfinished realisations.
 type FitOptions = { Runs: string[]; Out: string; Lmax: Nullable<int>; LFit: int; Time: float; Plot: string; AllowPartial: bool }
 
-/// `skymix reproduce`: the preset and its overrides (0 / empty = the preset's value).
+/// `skymix reproduce`: the preset and its overrides (null / empty = the preset's value).
 type ReproduceOptions =
     { Full: bool
       Out: string
       RigidityVolts: float[]
-      Nside: int
-      Realizations: int
+      Nside: Nullable<int>
+      Realizations: Nullable<int>
       Lmax: Nullable<int>
       Device: string
       Seed: uint64
@@ -140,7 +140,8 @@ let private orNull (o: string option) = defaultArg o null
 /// Files and folders named on the command line; a name that starts with "--" is a mistyped option
 /// (a file really named so can be given as ./--name).
 let private operands (command: string) (names: string list) =
-    match names |> List.tryFind (fun n -> n.StartsWith "--") with
+    match names |> List.tryFind (fun n -> n.StartsWith "--" || n.Length = 0) with
+    | Some "" -> raise (UsageError $"an empty name was given as a file or folder (see skymix {command} --help)")
     | Some n -> raise (UsageError $"unrecognized argument: '{n}' (see skymix {command} --help)")
     | None -> names |> List.toArray
 
@@ -165,9 +166,10 @@ let private rigidityVolts (text: string) =
         if v <= 0.0 then raise (UsageError $"rigidity '{text}' must be positive (e.g. 10TV)")
         v * scale
     | None ->
-        let unit = String(t.ToCharArray() |> Array.skipWhile (fun c -> Char.IsDigit c || c = '.' || c = 'e' || c = 'E' || c = '-' || c = '+'))
-        if unit = "" then raise (UsageError $"rigidity '{text}' has no unit; write e.g. 10TV or 1PV (units GV, TV, PV)")
-        else raise (UsageError $"unknown rigidity unit '{unit}' in '{text}'; use GV, TV or PV (e.g. 10TV,1PV)")
+        // the unit is the letters after the number: "10EV" has the unit EV, "1e3" none
+        let m = Text.RegularExpressions.Regex.Match(t, @"^[0-9.eE+-]*?\s*([A-Za-z]+)$")
+        if not m.Success then raise (UsageError $"rigidity '{text}' has no unit; write e.g. 10TV or 1PV (units GV, TV, PV)")
+        else raise (UsageError $"unknown rigidity unit '{m.Groups[1].Value}' in '{text}'; use GV, TV or PV (e.g. 10TV,1PV)")
 
 /// "--lmax auto" (null) or a whole number.
 let private lmaxOption (text: string option) =
@@ -210,6 +212,8 @@ let private predict (r: ParseResults<PredictArgs>) =
     let rho = r.TryGetResult PredictArgs.Rho
     if rig.IsSome && rho.IsSome then raise (UsageError "give either --rigidity or --rho, not both")
     if rho.IsSome && (r.Contains PredictArgs.Brms || r.Contains PredictArgs.Lc) then raise (UsageError rhoWithField)
+    if r.Contains PredictArgs.A && r.Contains PredictArgs.Omega_Dt then
+        raise (UsageError "give --omega-dt or --a, not both: --a sets ΩΔT = a(Ωτ_s)^(1/3), --omega-dt sets it directly")
     let rigidities =
         match rig, rho with
         | Some t, _ -> list t |> Array.map rigidityVolts
@@ -359,9 +363,25 @@ let private slurmName what (text: string) =
     if Text.RegularExpressions.Regex.IsMatch(text, "^[A-Za-z0-9_.,:+-]+$") then text
     else raise (UsageError $"{what} '{text}': letters, digits and _ . , : + - only")
 
+/// sbatch options that skymix slurm writes itself (or sets through its own flags): given again with --sbatch they
+/// would come after its own and win (e.g. --array would turn the merge into an array).
+let private generatedSbatch =
+    [ "--array", "the array of shards (--shards)"; "-a", "the array of shards (--shards)"
+      "--output", "the logs in OUT/slurm/logs"; "-o", "the logs in OUT/slurm/logs"; "--error", "the logs in OUT/slurm/logs"; "-e", "the logs in OUT/slurm/logs"
+      "--job-name", "the job names"; "-J", "the job names"; "--dependency", "the merge's dependency on the array"; "-d", "the merge's dependency on the array"
+      "--partition", "--partition"; "-p", "--partition"; "--time", "--time"; "-t", "--time"; "--cpus-per-task", "--cpus-per-task"; "-c", "--cpus-per-task"
+      "--gpus-per-task", "--gpus-per-task"; "--account", "--account"; "-A", "--account"; "--parsable", "submit.sh" ]
+
 let private sbatchOption (text: string) =
-    if Text.RegularExpressions.Regex.IsMatch(text, "^--?[A-Za-z][A-Za-z0-9_.,:+=/-]*$") then text
-    else raise (UsageError $"--sbatch {text}: give one sbatch option such as --qos=long (letters, digits and _ . , : + = / -)")
+    if not (Text.RegularExpressions.Regex.IsMatch(text, "^--?[A-Za-z][A-Za-z0-9_.,:+=/-]*$")) then
+        raise (UsageError $"--sbatch {text}: give one sbatch option such as --qos=long (letters, digits and _ . , : + = / -)")
+    let name = text.Split('=').[0]
+    let name = if name.StartsWith "--" then name else name.Substring(0, min 2 name.Length)
+    match generatedSbatch |> List.tryFind (fun (n, _) -> n = name) with
+    | Some(n, owner) when owner.StartsWith "--" ->
+        raise (UsageError $"--sbatch {text}: skymix slurm sets {n} itself; give it as skymix slurm {owner}")
+    | Some(n, owner) -> raise (UsageError $"--sbatch {text}: skymix slurm sets {n} itself ({owner}); it cannot be given again")
+    | None -> text
 
 /// `skymix slurm OPTIONS -- SIMULATE OPTIONS`: argv split at "--" by parse.
 let private slurm (r: ParseResults<SlurmArgs>) (simulateArgs: string[]) =
@@ -420,6 +440,9 @@ let private matrix (r: ParseResults<MatrixArgs>) =
     | _ -> ()
     if rho.IsSome && (r.Contains MatrixArgs.Brms || r.Contains MatrixArgs.Lc) then raise (UsageError rhoWithField)
     let l0 = multipoles "--l0" (r.GetResult MatrixArgs.L0)
+    if Array.max l0 > Api.MaxLmax then raise (UsageError $"--l0 {Array.max l0}: each ℓ0 must lie in 0 … {Api.MaxLmax}")
+    let omegaDT = listOf "--omega-dt" "1,2,5" (r.GetResult MatrixArgs.Omega_Dt) |> Array.map (number "ΩΔT")
+    if omegaDT.Length <> (Array.distinct omegaDT).Length then raise (UsageError "--omega-dt gives a time twice; give each ΩΔT once")
     let lmax = r.GetResult(MatrixArgs.Lmax, defaultValue = max Defaults.Matrix.lmax (Array.max l0))
     if lmax < max 2 (Array.max l0) || lmax > Api.MaxLmax then
         raise (UsageError $"--lmax {lmax}: give {max 2 (Array.max l0)} (at least 2 and the largest ℓ0) … {Api.MaxLmax}")
@@ -433,7 +456,7 @@ let private matrix (r: ParseResults<MatrixArgs>) =
              Eta = r.GetResult(MatrixArgs.Eta, defaultValue = Defaults.Study.eta)
              Q = r.GetResult(MatrixArgs.Q, defaultValue = Defaults.Study.q)
              KMax = nullable (r.TryGetResult MatrixArgs.Kmax)
-             OmegaDT = listOf "--omega-dt" "1,2,5" (r.GetResult MatrixArgs.Omega_Dt) |> Array.map (number "ΩΔT")
+             OmegaDT = omegaDT
              L0 = l0
              Lmax = lmax
              Out = orNull (r.TryGetResult MatrixArgs.Out) }
@@ -444,8 +467,14 @@ let private reproduce (r: ParseResults<ReproduceArgs>) =
     Reproduce { Full = full
                 Out = r.GetResult(ReproduceArgs.Out, defaultValue = Defaults.Reproduce.folder (if full then Defaults.Reproduce.full else Defaults.Reproduce.quick))
                 RigidityVolts = r.TryGetResult ReproduceArgs.Rigidity |> Option.map (list >> Array.map rigidityVolts) |> Option.defaultValue [||]
-                Nside = r.GetResult(ReproduceArgs.Nside, defaultValue = 0)
-                Realizations = r.GetResult(ReproduceArgs.Realizations, defaultValue = 0)
+                Nside =
+                    match r.TryGetResult ReproduceArgs.Nside with
+                    | Some n when not (Healpix.isValidNside n) -> raise (UsageError $"--nside {n}: give a power of two from 1 to 8192")
+                    | o -> nullable o
+                Realizations =
+                    match r.TryGetResult ReproduceArgs.Realizations with
+                    | Some n when n < 2 -> raise (UsageError $"--realizations {n}: give at least 2 realisations per rigidity (the fits need jackknife errors)")
+                    | o -> nullable o
                 Lmax = lmaxOption (r.TryGetResult ReproduceArgs.Lmax)
                 Device = r.GetResult(ReproduceArgs.Device, defaultValue = Defaults.Simulate.device)
                 Seed = r.GetResult(ReproduceArgs.Seed, defaultValue = Defaults.Simulate.seed)
@@ -460,31 +489,81 @@ let private reproduce (r: ParseResults<ReproduceArgs>) =
                         if etas.Length <> (Array.distinct etas).Length then raise (UsageError $"--eta {t}: give each η once")
                         etas }
 
-/// Per command, the options that take one number (a float field): Argu reads "3,5" there as 35 (a thousands
-/// separator).
-let private scalarNumberFlags =
-    [ "predict", typeof<PredictArgs>; "simulate", typeof<SimulateArgs>; "fit", typeof<FitArgs>; "matrix", typeof<MatrixArgs> ]
+/// The argument types of each command.
+let private grammars =
+    [ "predict", typeof<PredictArgs>; "simulate", typeof<SimulateArgs>; "fit", typeof<FitArgs>; "matrix", typeof<MatrixArgs>
+      "reproduce", typeof<ReproduceArgs>; "cl", typeof<ClArgs>; "merge", typeof<MergeArgs>; "slurm", typeof<SlurmArgs> ]
+
+/// Per command, its flags that take one value, with the type of that value (from the grammar).
+let private valueFlags =
+    grammars
     |> List.map (fun (command, t) ->
         command,
         Reflection.FSharpType.GetUnionCases t
-        |> Array.filter (fun c -> match c.GetFields() with [| f |] -> f.PropertyType = typeof<float> | _ -> false)
-        |> Array.map (fun c -> "--" + c.Name.ToLowerInvariant().Replace('_', '-'))
-        |> set)
+        |> Array.filter (fun c -> c.GetCustomAttributes(typeof<MainCommandAttribute>).Length = 0)
+        |> Array.choose (fun c -> match c.GetFields() with
+                                  | [| f |] -> Some("--" + c.Name.ToLowerInvariant().Replace('_', '-'), f.PropertyType)
+                                  | _ -> None)
+        |> Map.ofArray)
     |> Map.ofList
 
-/// A comma in the value of a one-number option is a decimal comma, never a list (slurm passes the simulate
-/// options after "--").
-let private refuseDecimalComma (argv: string[]) =
-    let command = if Array.contains "--" argv then "simulate" else Array.tryHead argv |> Option.defaultValue ""
-    let flags = scalarNumberFlags |> Map.tryFind command |> Option.defaultValue Set.empty
+/// Every flag of every command (for the --flag=value form).
+let private allFlags = valueFlags |> Map.toSeq |> Seq.collect (fun (_, m) -> m |> Map.toSeq |> Seq.map fst) |> set
+
+/// The --flag=value form as two words, and -h as --help, for every command. --sbatch keeps its '=' form
+/// (its value is itself an sbatch option, e.g. --sbatch=--qos=long), and the word after a spaced --sbatch is
+/// its value, never split.
+let private normalise (argv: string[]) =
+    let out = Collections.Generic.List<string>()
+    let mutable i = 0
+    while i < argv.Length do
+        let a = argv.[i]
+        if a = "-h" then out.Add "--help"
+        elif a = "--sbatch" && i + 1 < argv.Length then
+            out.Add a
+            out.Add argv.[i + 1]
+            i <- i + 1
+        elif a.StartsWith "--" && a.Contains '=' && not (a.StartsWith "--sbatch=") && allFlags.Contains(a.Substring(0, a.IndexOf '=')) then
+            out.Add(a.Substring(0, a.IndexOf '='))
+            out.Add(a.Substring(a.IndexOf '=' + 1))
+        else out.Add a
+        i <- i + 1
+    out.ToArray()
+
+/// Checks the value of every one-value option before Argu reads it, so that each kind of bad value gets the same
+/// message: an empty name; a number that is not finite (nan, inf, 1e400) or written with a decimal comma (Argu
+/// reads "3,5" as 35); a whole number out of its type's range (e.g. --seed -1). slurm passes the simulate
+/// options after "--".
+let private checkValues (argv: string[]) =
+    let split = Array.IndexOf(argv, "--")
+    let commandAt i = if split >= 0 && i > split then "simulate" else Array.tryHead argv |> Option.defaultValue ""
     for i in 0 .. argv.Length - 2 do
-        if flags.Contains argv.[i] && argv.[i + 1].Contains ',' then
-            raise (UsageError $"{argv.[i]} '{argv.[i + 1]}' is not a number: it takes one value, written with a decimal point (e.g. 3.5)")
+        match valueFlags |> Map.tryFind (commandAt i) |> Option.bind (Map.tryFind argv.[i]) with
+        | None -> ()
+        | Some t ->
+            let flag, v = argv.[i], argv.[i + 1]
+            let inv = Globalization.CultureInfo.InvariantCulture
+            if t = typeof<string> && v.Length = 0 then raise (UsageError $"{flag} is empty; give a name")
+            elif t = typeof<float> then
+                if v.Contains ',' then
+                    raise (UsageError $"{flag} '{v}' is not a number: it takes one value, written with a decimal point (e.g. 3.5)")
+                match Double.TryParse(v.Trim(), Globalization.NumberStyles.Float, inv) with
+                | true, x when Double.IsFinite x -> ()
+                | _ -> raise (UsageError $"{flag} '{v}' is not a finite number; give one such as 0.5 or 1e-3")
+            elif t = typeof<int> then
+                match Int32.TryParse(v.Trim(), Globalization.NumberStyles.AllowLeadingSign, inv) with
+                | true, _ -> ()
+                | _ -> raise (UsageError $"{flag} '{v}' is not a whole number in {Int32.MinValue} … {Int32.MaxValue}")
+            elif t = typeof<uint64> then
+                match UInt64.TryParse(v.Trim(), Globalization.NumberStyles.None, inv) with
+                | true, _ -> ()
+                | _ -> raise (UsageError $"{flag} '{v}': give a whole number 0 … {UInt64.MaxValue}")
 
 /// Parses the command line.
 let parse (argv: string[]) : Command =
+    let argv = normalise argv
     try
-        refuseDecimalComma argv
+        checkValues argv
         // skymix slurm ... -- SIMULATE OPTIONS: the part after "--" is handed to the simulate grammar
         let split = Array.IndexOf(argv, "--")
         let argv, rest = if split >= 0 then argv[.. split - 1], argv[split + 1 ..] else argv, [||]

@@ -149,6 +149,18 @@ public sealed class SlabField
         return new NestedField<ArrayTable> { Table = new ArrayTable(Data), Count = Bands.Length, G0 = g[0], G1 = g[1], G2 = g[2], G3 = g[3] };
     }
 
-    /// <summary>The finest grid spacing [c/Ω] (how densely a line average must sample the field).</summary>
+    /// <summary>The finest grid spacing [c/Ω].</summary>
     public double FinestSpacing => Bands.Min(b => b.Spacing);
+
+    /// <summary>Each grid as a field of its own (the same table), with its period and spacing: the parts whose
+    /// sum is <see cref="Cpu"/> (what a line average integrates one by one).</summary>
+    public FieldPart[] Parts()
+    {
+        var g = Grids();
+        return Bands.Select((b, i) =>
+        {
+            var one = new NestedField<ArrayTable> { Table = new ArrayTable(Data), Count = 1, G0 = g[i] };
+            return new FieldPart(new Func<double, (double, double)>(z => { one.At(z, out var x, out var y); return (x, y); }), b.Period, b.Spacing);
+        }).ToArray();
+    }
 }

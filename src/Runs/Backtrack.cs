@@ -37,9 +37,13 @@ public static class Backtrack
     public static double[] Map(Particle[] ps, double[] g, double kzz) =>
         ps.Select(p => Api.mapValue(p.X, p.Y, p.Z, p.Uz, g, kzz)).ToArray();
 
-    /// <summary>Particle-steps between progress reports (and chances to stop): about a second on two cores, a
-    /// fraction of one on a GPU; the particles stay on the device in between.</summary>
+    /// <summary>The most particle-steps between progress reports (and chances to stop): about a second on two
+    /// cores, a fraction of one on a GPU; the particles stay on the device in between. The first push is
+    /// short, and each later one is sized from the rate measured so far to last about <see cref="SecondsPerReport"/>,
+    /// so that a slow study (many grids, few particles) reports its rate and time left within a second.</summary>
     const long StepsPerReport = 100_000_000L;
+
+    const double SecondsPerReport = 0.5;
 
     /// <summary>Runs realisation r to the end; progress gets the number of particle-steps done so far.</summary>
     public static RealizationRun Realization(Study study, IPusher pusher, int r, Action<long>? progress = null, CancellationToken cancel = default)
@@ -53,9 +57,7 @@ public static class Backtrack
         var lmax = 3 * s.Nside - 1;
         var nt = study.StepCounts.Count;
         var gradient = s.Gradient.ToArray();
-        var view = field.Cpu();
-        var (localField, cosAlpha) = LocalField.measure(z => { view.At(z, out var x, out var y); return (x, y); },
-                                                         LocalField.averagingLength(study.LcTheory), field.FinestSpacing);
+        var (localField, cosAlpha) = LocalField.measure(field.Parts(), LocalField.averagingLength(study.LcTheory));
         var cl = new double[nt][];
         var noise = new double[nt];
         var noiseEq7 = new double[nt];
@@ -70,7 +72,9 @@ public static class Backtrack
                 mixing.Add(Propagator.measure(s.MixingL0.ToArray(), lmax, ps.Length, i => (-ps[i].Ux, -ps[i].Uy, -ps[i].Uz)));
         }
         MeasureMixing();
-        var chunk = (int)Math.Max(1, StepsPerReport / ps.Length);
+        var most = (int)Math.Max(1, StepsPerReport / ps.Length);
+        var chunk = (int)Math.Clamp(1_000_000L / ps.Length, 1, most);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         long done = 0, prev = 0;
         for (var k = 0; k < nt; k++)
         {
@@ -83,6 +87,8 @@ public static class Backtrack
                 todo -= n;
                 done += (long)n * ps.Length;
                 progress?.Invoke(done);
+                var perStep = clock.Elapsed.TotalSeconds / (done / (double)ps.Length);
+                chunk = (int)Math.Clamp(SecondsPerReport / Math.Max(perStep, 1e-12), 1, most);
             }
             prev = study.StepCounts[k];
             pusher.Download(ps);

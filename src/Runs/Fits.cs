@@ -43,11 +43,33 @@ public static class Fits
     /// <summary>Writes a RING-ordered map (atomically).</summary>
     public static void Write(string path, double[] map)
     {
-        var nside = (Healpix.nsideOfNpix(map.Length) ?? throw new InputError($"a HEALPix map has 12·Nside² pixels; got {map.Length}")).Value;
+        var (primary, extension, dataBytes) = Layout(map.Length);
         foreach (var v in map)
             if (!double.IsFinite(v)) throw new InvalidOperationException($"non-finite map value {v}; nothing written");
-        var perRow = map.Length >= 1024 ? 1024 : 1;
-        var rows = map.Length / perRow;
+        var data = new byte[dataBytes];
+        for (var i = 0; i < map.Length; i++) BinaryPrimitives.WriteDoubleBigEndian(data.AsSpan(8 * i), map[i]);
+        Files.Write(path, s =>
+        {
+            s.Write(primary);
+            s.Write(extension);
+            s.Write(data);
+        });
+    }
+
+    /// <summary>The size in bytes of the file <see cref="Write"/> makes of a map of npix pixels (a whole map file
+    /// has exactly this size; a truncated one less).</summary>
+    public static long Bytes(int npix)
+    {
+        var (primary, extension, dataBytes) = Layout(npix);
+        return primary.Length + extension.Length + dataBytes;
+    }
+
+    /// <summary>The two headers of a map file of npix pixels and the length of its padded data.</summary>
+    static (byte[] Primary, byte[] Extension, int DataBytes) Layout(int npix)
+    {
+        var nside = (Healpix.nsideOfNpix(npix) ?? throw new InputError($"a HEALPix map has 12·Nside² pixels; got {npix}")).Value;
+        var perRow = npix >= 1024 ? 1024 : 1;
+        var rows = npix / perRow;
         var primary = Header(new[]
         {
             Card("SIMPLE", "T", "conforms to FITS standard"),
@@ -72,19 +94,11 @@ public static class Fits
             Card("EXTNAME", Str("xtension"), "name of this binary table extension"),
             Card("NSIDE", nside.ToString(CultureInfo.InvariantCulture), "Resolution parameter of HEALPIX"),
             Card("FIRSTPIX", "0", "First pixel # (0 based)"),
-            Card("LASTPIX", (map.Length - 1).ToString(CultureInfo.InvariantCulture), "Last pixel # (0 based)"),
+            Card("LASTPIX", (npix - 1).ToString(CultureInfo.InvariantCulture), "Last pixel # (0 based)"),
             Card("INDXSCHM", Str("IMPLICIT"), "Indexing: IMPLICIT or EXPLICIT"),
             Card("OBJECT", Str("FULLSKY"), "Sky coverage, either FULLSKY or PARTIAL"),
         });
-        var dataBytes = 8 * map.Length;
-        var data = new byte[(dataBytes + Block - 1) / Block * Block];
-        for (var i = 0; i < map.Length; i++) BinaryPrimitives.WriteDoubleBigEndian(data.AsSpan(8 * i), map[i]);
-        Files.Write(path, s =>
-        {
-            s.Write(primary);
-            s.Write(extension);
-            s.Write(data);
-        });
+        return (primary, extension, (8 * npix + Block - 1) / Block * Block);
     }
 
     /// <summary>The value of a card: the text between quotes for strings, else up to the comment.</summary>

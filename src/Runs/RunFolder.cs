@@ -39,9 +39,29 @@ public static class RunFolder
             .ToArray();
     }
 
-    /// <summary>Creates a run folder (and its realizations/); an <see cref="InputError"/> when that is impossible.</summary>
+    /// <summary>The file a merge keeps in its folder from its start until its run.json is written.</summary>
+    public const string MergeMarker = ".merge-in-progress";
+
+    /// <summary>True when dir holds a merge that was stopped before it finished.</summary>
+    public static bool IsInterruptedMerge(string dir) => File.Exists(Path.Combine(dir, MergeMarker));
+
+    /// <summary>What SkyMix itself may leave in a run folder before its run.json exists (a lock, an empty
+    /// realizations/) or beside it in a cluster study (slurm/, shards/).</summary>
+    static readonly string[] OwnEntries = { ".lock", "realizations", "slurm", "shards" };
+
+    /// <summary>Creates a run folder (and its realizations/); an <see cref="InputError"/> when that is impossible,
+    /// or when dir is a folder that is neither empty nor SkyMix's: a run never writes over files it did not make.</summary>
     public static void Create(string dir)
     {
+        if (Directory.Exists(dir) && !File.Exists(Path.Combine(dir, "run.json")) && !IsInterruptedMerge(dir))
+        {
+            var foreign = Directory.EnumerateFileSystemEntries(dir)
+                .Where(e => !OwnEntries.Contains(Path.GetFileName(e)) || Path.GetFileName(e) == "realizations" && Directory.EnumerateFileSystemEntries(e).Any())
+                .Select(e => Path.GetFileName(e)!).Order().ToList();
+            if (foreign.Count > 0)
+                throw new InputError($"{dir} is a folder that is not a SkyMix run folder (it holds {string.Join(", ", foreign.Take(3))}{(foreign.Count > 3 ? ", …" : "")}); " +
+                                     "a run is written only into a new or empty folder, or into its own run folder: give another --out");
+        }
         Files.CheckFolder(dir, "the run folder");
         Directory.CreateDirectory(Path.Combine(dir, "realizations"));
     }
@@ -93,7 +113,12 @@ public static class RunFolder
     public static void CopyRealization(string from, string to, int r) =>
         Atomically(to, r, tmp =>
         {
-            foreach (var f in Directory.GetFiles(RealizationDir(from, r))) File.Copy(f, Path.Combine(tmp, Path.GetFileName(f)));
+            foreach (var f in Directory.GetFiles(RealizationDir(from, r)))
+            {
+                var copy = Path.Combine(tmp, Path.GetFileName(f));
+                try { File.Copy(f, copy); }
+                catch (IOException e) { throw new IOException($"copying {f} to {RealizationDir(to, r)}: {e.Message}", e); }
+            }
         });
 
     static string N(double v) => Csv.Num(double.IsFinite(v) ? v : throw new InvalidOperationException($"non-finite result {v}; nothing written"));
@@ -173,11 +198,35 @@ public static class RunFolder
         var clNum = cl.Column("cl_num");
         var noise = cl.Column("noise");
         var noise7 = cl.Column("noise_eq7");
-        var (seed, localField, cosAlpha) = Json.Read(Path.Combine(folder, "realization.json"), "a SkyMix realization.json", root => (
+        var (number, seed, localField, cosAlpha, recordedTimes) = Json.Read(Path.Combine(folder, "realization.json"), "a SkyMix realization.json", root => (
+            root.Key("realization").GetInt32(),
             ulong.Parse(root.Key("seed").GetString()!, NumberStyles.None, CultureInfo.InvariantCulture),
             root.Key("local_mean_field_B_over_B0").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
-            root.Key("cos_alpha").GetDouble()));
-        if (localField.Length != 3) throw new InputError($"{damaged}: the local mean field has {localField.Length} components");
+            root.Key("cos_alpha").GetDouble(),
+            root.Key("times").EnumerateArray().Select(e => e.GetDouble()).ToArray()));
+        if (number != index) throw new InputError($"{damaged}: its realization.json is that of realisation {number}");
+        if (seed != study.SeedOf(index))
+            throw new InputError($"{folder} has seed {seed}, not {study.SeedOf(index)} of this study: it belongs to another study, or was edited (delete the folder and rerun: the run resumes and recomputes it)");
+        if (localField.Length != 3 || localField.Any(v => !double.IsFinite(v)))
+            throw new InputError($"{damaged}: the local mean field is not three finite components");
+        if (!(Math.Abs(cosAlpha) <= 1 + 1e-12)) throw new InputError($"{damaged}: cos_alpha = {cosAlpha} lies outside [-1, 1]");
+        var expected = study.TimesReached;
+        bool Same(IReadOnlyList<double> t) => t.Count == expected.Count && t.Zip(expected).All(p => Math.Abs(p.First - p.Second) <= 1e-12 * p.Second);
+        if (!Same(times) || !Same(recordedTimes))
+            throw new InputError($"{damaged}: its times are not the study's ΩT = {string.Join(",", expected.Select(t => t.ToString("G6", CultureInfo.InvariantCulture)))}");
+        if (clNum.Any(v => v < 0)) throw new InputError($"{damaged}: cl.csv holds a negative C_ℓ");
+        if (diff.Column("dz2").Concat(diff.Column("dx2")).Concat(diff.Column("dy2")).Any(v => v < 0))
+            throw new InputError($"{damaged}: diffusion.csv holds a negative mean square displacement");
+        if (s.Maps)
+        {
+            var size = Fits.Bytes(study.Pixels);
+            for (var t = 0; t < nt; t++)
+            {
+                var map = new FileInfo(Path.Combine(folder, MapFile(t)));
+                if (!map.Exists) throw new InputError($"{damaged}: its sky map {map.Name} is missing");
+                if (map.Length != size) throw new InputError($"{damaged}: its sky map {map.Name} has {map.Length} bytes, not {size} (truncated or damaged)");
+            }
+        }
         var mixing = s.MixingL0.Count == 0 ? Array.Empty<double[][]>()
             : MixingFiles.ReadMeasured(Path.Combine(folder, "mixing.csv"), nt + 1, s.MixingL0, nl - 1, damaged);
         return new Realization(

@@ -72,26 +72,68 @@ public static class RunJson
         Json.Read(file, "a SkyMix run.json", root =>
         {
             var s = Study.Of(ReadSettings(root.Key("settings")));
+            CheckDerived(root, s);
             var x = root.Key("execution");
             var shard = new Shard(x.Key("shard_index").GetInt32(), x.Key("shard_count").GetInt32());
             if (shard.Count < 1 || shard.Index < 0 || shard.Index >= shard.Count)
                 throw new FormatException($"shard {shard} is not a shard");
+            // folders written before the per-realisation record have none: their totals are then unknown
+            var done = x.TryGetProperty("realizations", out var rs)
+                ? rs.EnumerateArray().Select(r => new RealizationExecution(
+                    r.Key("realization").GetInt32(), r.Key("device").GetString()!, r.Key("threads").GetInt32(),
+                    r.Key("cores").GetInt32(), r.Key("seconds").GetDouble(), r.Key("particle_steps_per_second").GetDouble())).ToArray()
+                : Array.Empty<RealizationExecution>();
             return new RunRecord(s, new Execution(
-                x.Key("device").GetString()!,
-                x.Key("threads").GetInt32(),
                 shard,
                 x.Key("merged_from").EnumerateArray().Select(d => d.GetString()!).ToArray(),
                 x.Key("finished_realizations").GetInt32(),
-                x.Key("seconds").GetDouble(),
-                x.Key("particle_steps_per_second").GetDouble()));
+                done));
         });
+
+    /// <summary>
+    /// Refuses a run.json whose settings do not give the derived values, seeds and grids it records: the
+    /// settings were edited after the run (every realisation was made with the recorded ones), or the file is
+    /// damaged. Compared to 1e-9 relative (the values are written to round-trip).
+    /// </summary>
+    static void CheckDerived(JsonElement root, Study study)
+    {
+        var d = root.Key("derived");
+        void Same(string name, double recorded, double computed)
+        {
+            if (!(Math.Abs(recorded - computed) <= 1e-9 * Math.Abs(computed)))
+                throw new InputError($"its settings do not give the recorded {name} ({recorded.ToString("G6", CultureInfo.InvariantCulture)} recorded, " +
+                                     $"{computed.ToString("G6", CultureInfo.InvariantCulture)} from the settings): the settings were edited after the run, " +
+                                     "or the file is damaged; a run's settings cannot be changed (start a new run with the settings you want)");
+        }
+        Same("k_min_Omega", d.Key("k_min_Omega").GetDouble(), study.Spectrum.KMin);
+        Same("A", d.Key("A").GetDouble(), study.Spectrum.A);
+        Same("K_zz_QLT", d.Key("K_zz_QLT").GetDouble(), study.KzzQlt);
+        Same("dt_Omega", d.Key("dt_Omega").GetDouble(), study.Dt);
+        var times = d.Key("times").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        if (times.Length != study.TimesReached.Count) throw new InputError($"its settings give {study.TimesReached.Count} output times, the record {times.Length}: the settings were edited after the run, or the file is damaged");
+        for (var t = 0; t < times.Length; t++) Same("times", times[t], study.TimesReached[t]);
+        var seeds = root.Key("realization_seeds").EnumerateArray().Select(e => e.GetString()).ToArray();
+        if (seeds.Length != study.Settings.Realizations || seeds.Where((seed, i) => seed != study.SeedOf(i).ToString(CultureInfo.InvariantCulture)).Any())
+            throw new InputError("its realization_seeds are not those of its seed and realisations: the settings were edited after the run, or the file is damaged");
+        var grids = root.Key("grids").EnumerateArray().ToArray();
+        if (grids.Length != study.Layout.Count) throw new InputError($"its settings give {study.Layout.Count} field grids, the record {grids.Length}: the settings were edited after the run, or the file is damaged");
+        for (var i = 0; i < grids.Length; i++)
+        {
+            Same("grids k_lo", grids[i].Key("k_lo").GetDouble(), study.Layout[i].KLo);
+            Same("grids k_hi", grids[i].Key("k_hi").GetDouble(), study.Layout[i].KHi);
+            Same("grids points", grids[i].Key("points").GetInt32(), study.Layout[i].N);
+        }
+    }
 
     /// <summary>The run.json of a run folder; an <see cref="InputError"/> if it has none or it is damaged.</summary>
     public static RunRecord Open(string dir)
     {
         if (!Directory.Exists(dir)) throw new InputError($"{dir}: no such folder");
         var file = Path.Combine(dir, "run.json");
-        if (!File.Exists(file)) throw new InputError($"{dir} is not a SkyMix run folder (no run.json)");
+        if (!File.Exists(file))
+            throw new InputError(RunFolder.IsInterruptedMerge(dir)
+                ? $"{dir} holds an interrupted merge (skymix merge stopped before it finished): rerun the same merge to complete it"
+                : $"{dir} is not a SkyMix run folder (no run.json)");
         return Read(file);
     }
 
@@ -169,7 +211,7 @@ public static class RunJson
             w.WriteEndArray();
             w.WriteStartObject("execution");
             w.WriteString("device", x.Device);
-            w.WriteNumber("threads", x.Threads);
+            w.WriteNumber("threads", x.Realizations.Count == 0 ? 0 : x.Realizations.Max(r => r.Threads));
             w.WriteNumber("shard_index", x.Shard.Index);
             w.WriteNumber("shard_count", x.Shard.Count);
             w.WriteStartArray("merged_from");
@@ -178,6 +220,19 @@ public static class RunJson
             w.WriteNumber("finished_realizations", x.Finished);
             w.Number("seconds", x.Seconds);
             w.Number("particle_steps_per_second", x.StepsPerSecond);
+            w.WriteStartArray("realizations");
+            foreach (var one in x.Realizations)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("realization", one.Realization);
+                w.WriteString("device", one.Device);
+                w.WriteNumber("threads", one.Threads);
+                w.WriteNumber("cores", one.Cores);
+                w.Number("seconds", one.Seconds);
+                w.Number("particle_steps_per_second", one.StepsPerSecond);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteEndObject();
             w.WriteEndObject();
         });

@@ -72,6 +72,10 @@ public sealed class Study
         var g = Math.Sqrt(s.Gradient.Sum(v => v * v));
         if (s.Gradient.Count != 3 || Math.Abs(g - 1.0) > 1e-9) throw new InputError("the gradient direction must be a unit vector (x,y,z)");
         var study = new Study(s); // the spectrum refuses η outside (0, 1), k_max ≤ k_min and q outside (0, 1.95]; the layout a budget too small
+        for (var i = 1; i < study.StepCounts.Count; i++)
+            if (study.StepCounts[i] == study.StepCounts[i - 1])
+                throw new InputError($"--times {s.Times[i - 1]:G6} and {s.Times[i]:G6} both round to {study.StepCounts[i]} step{(study.StepCounts[i] > 1 ? "s" : "")} of dt = {study.Dt:G4}/Ω " +
+                                     $"(ΩT = {study.TimesReached[i]:G4}): give output times at least one step apart");
         var steps = study.StepCounts[^1];
         if (steps > 2_000_000_000L) throw new InputError($"the longest time needs {steps:E2} steps of {study.Dt:G3}/Ω; shorten --times or coarsen the step");
         return study;

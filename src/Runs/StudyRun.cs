@@ -27,9 +27,12 @@ public static class StudyRun
         using var pusher = Accelerators.Create(device, threads);   // and a device that is not there
         RunFolder.Create(dir);
         using var lease = RunFolder.Lock(dir);
+        if (RunFolder.IsInterruptedMerge(dir))
+            throw new InputError($"{dir} holds a merge that was stopped before it finished: rerun the same skymix merge to complete it, or give another --out");
+        RunRecord? old = null;
         if (File.Exists(Path.Combine(dir, "run.json")))
         {
-            var old = RunJson.Open(dir);
+            old = RunJson.Open(dir);
             if (RunJson.Difference(old.Study.Settings, s) is string d)
                 throw new InputError($"{dir} holds a run with other settings ({d}); use another --out or the same settings to resume");
             if (old.Execution.Shard != shard)
@@ -41,16 +44,20 @@ public static class StudyRun
         var threadCount = threads > 0 ? threads : Environment.ProcessorCount;
         var owned = Enumerable.Range(0, s.Realizations).Where(shard.Owns).ToList();
         var finished = RunFolder.Finished(dir).Where(i => i < s.Realizations && shard.Owns(i)).ToHashSet();
-        var results = shard.IsWhole ? finished.Order().Select(i => RunFolder.ReadRealization(dir, i, study)).ToList() : new List<Realization>();
+        // every finished realisation is read, and so checked, before the run goes on; a shard keeps none in memory
+        var results = finished.Order().Select(i => RunFolder.ReadRealization(dir, i, study)).ToList();
+        if (!shard.IsWhole) results.Clear();
+        // what computed each finished realisation, kept across interruptions and resumes
+        var records = (old?.Execution.Realizations ?? Array.Empty<RealizationExecution>()).Where(x => finished.Contains(x.Realization)).ToList();
         var perRealization = (long)study.Pixels * study.StepCounts[^1];
         var todo = owned.Where(i => !finished.Contains(i)).ToList();
         var clock = Stopwatch.StartNew();
         long stepsDone = 0;
-        Execution Now() => new(pusher.Device, threadCount, shard, Array.Empty<string>(), finished.Count,
-                               clock.Elapsed.TotalSeconds, stepsDone / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+        Execution Now() => new(shard, Array.Empty<string>(), finished.Count, records.ToArray());
         RunJson.Write(dir, study, version, Now());
         foreach (var (r, k) in todo.Select((r, k) => (r, k)))
         {
+            var started = clock.Elapsed.TotalSeconds;
             var run = Backtrack.Realization(study, pusher, r, done =>
             {
                 var total = stepsDone + done;
@@ -61,7 +68,9 @@ public static class StudyRun
             }, cancel);
             stepsDone += perRealization;
             RunFolder.WriteRealization(dir, run.Summary, s.Maps ? run.Maps : null, s.MixingL0);
+            var seconds = clock.Elapsed.TotalSeconds - started;
             finished.Add(r);
+            records.Add(new RealizationExecution(r, pusher.Device, threadCount, Environment.ProcessorCount, seconds, perRealization / Math.Max(seconds, 1e-9)));
             if (shard.IsWhole)
             {
                 results.Add(run.Summary);
@@ -89,7 +98,7 @@ public static class StudyRun
     public static EnsembleStats Merge(IReadOnlyList<string> parts, string dir, string version)
     {
         if (parts.Count == 0) throw new InputError("merge needs at least one run folder");
-        if (parts.GroupBy(p => Path.GetFullPath(p).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        if (parts.GroupBy(Files.Resolve).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new InputError($"{twice.First()} is given twice; name each shard once");
         var records = parts.Select(RunJson.Open).ToList();
         var study = records[0].Study;
@@ -97,10 +106,14 @@ public static class StudyRun
         for (var i = 1; i < parts.Count; i++)
             if (RunJson.Difference(s, records[i].Study.Settings) is string d)
                 throw new InputError($"{parts[i]} belongs to another study than {parts[0]} ({d}); merge only shards of one study");
-        var full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
+        // after every link is followed: --out may not be, nor lie inside, one of the folders merged
+        var target = Files.Resolve(dir);
         foreach (var p in parts)
-            if (Path.GetFullPath(p).TrimEnd(Path.DirectorySeparatorChar) == full)
-                throw new InputError($"--out {dir} is one of the folders to merge; give a new folder");
+        {
+            var part = Files.Resolve(p);
+            if (target == part || target.StartsWith(part + Path.DirectorySeparatorChar))
+                throw new InputError($"--out {dir} is {(target == part ? "" : "inside ")}{p}, one of the folders to merge; give a new folder");
+        }
         var owner = new Dictionary<int, string>();
         foreach (var p in parts)
             foreach (var i in RunFolder.Finished(p))
@@ -121,23 +134,23 @@ public static class StudyRun
         }
         // every realisation is read (and so checked) before anything is written
         var results = Enumerable.Range(0, s.Realizations).Select(i => RunFolder.ReadRealization(owner[i], i, study)).ToList();
-        foreach (var r in results)
-            if (r.Seed != study.SeedOf(r.Index))
-                throw new InputError($"{RunFolder.RealizationDir(owner[r.Index], r.Index)} has seed {r.Seed}, not {study.SeedOf(r.Index)} of this study; it belongs to another study");
         RunFolder.Create(dir);
         using var lease = RunFolder.Lock(dir);
         if (File.Exists(Path.Combine(dir, "run.json")) && RunJson.Difference(RunJson.Open(dir).Study.Settings, s) is string diff)
             throw new InputError($"--out {dir} holds a run with other settings ({diff}); give a new folder");
+        // until run.json is written, the folder says that it holds an unfinished merge (not a run to fit)
+        var marker = Path.Combine(dir, RunFolder.MergeMarker);
+        File.WriteAllText(marker, $"skymix merge of {string.Join(" ", parts)} stopped before it finished; rerun it\n");
         RunFolder.CleanInterrupted(dir);
         foreach (var (i, p) in owner.OrderBy(kv => kv.Key)) RunFolder.CopyRealization(p, dir, i);
         var ensemble = Ensemble.ofRealizations(results.ToArray());
         RunFolder.WriteEnsemble(dir, ensemble, results, s.MixingL0);
-        var xs = records.Select(r => r.Execution).ToList();
-        var seconds = xs.Sum(x => x.Seconds);
-        RunJson.Write(dir, study, version, new Execution(
-            string.Join("; ", xs.Select(x => x.Device).Distinct()), xs.Max(x => x.Threads), Shard.Whole,
-            parts.Select(Path.GetFullPath).ToArray(), s.Realizations, seconds,
-            xs.Sum(x => x.StepsPerSecond * x.Seconds) / Math.Max(seconds, 1e-9)));
+        // each realisation keeps the record of the process that computed it
+        var done = records.Zip(parts)
+            .SelectMany(x => x.First.Execution.Realizations.Where(r => owner.TryGetValue(r.Realization, out var from) && from == x.Second))
+            .OrderBy(r => r.Realization).ToArray();
+        RunJson.Write(dir, study, version, new Execution(Shard.Whole, parts.Select(Path.GetFullPath).ToArray(), s.Realizations, done));
+        File.Delete(marker);
         return ensemble;
     }
 }

@@ -57,6 +57,16 @@ module Mixing =
         for i in 0 .. xt.Length - 1 do sum <- sum + wt.[i] * Spectrum.g s xt.[i] * lambdaOfK l t xt.[i]
         sum
 
+    /// The work of Λ₀ and Λ₂ together, in spherical-Bessel evaluations: one per node at k ≥ 0.3, 16⌈ΩΔT⌉ per
+    /// node below (the τ quadrature there). It grows as (ΩΔT)², so large ΩΔT are costed before they start.
+    let lambdaWork (s: Spectrum) (acc: Accuracy) (omegaDT: float) =
+        let t = omegaDT
+        let kOsc = min s.KMax (max 40.0 (1000.0 * acc.TailFactor / t))
+        let x, _ = KGrid.nodes acc s.KMin (min kOsc (1.0 / t)) kOsc (Math.PI / (t * acc.PanelsPerPeriod))
+        let xt, _ = KGrid.nodes acc kOsc s.KMax s.KMax 1.0
+        let per k = if k >= 0.3 then 1.0 else 16.0 * ceil (max 1.0 t)
+        2.0 * (Array.sumBy per x + Array.sumBy per xt)
+
     /// W = ⅔Λ₀ − ⅓Λ₂ (eq. 40) from Λ₀ and Λ₂.
     let wOf (lambda0: float) (lambda2: float) = 2.0 / 3.0 * lambda0 - 1.0 / 3.0 * lambda2
 

@@ -153,9 +153,17 @@ let private derive (p: PredictInput) : Spectrum * float * float =
     let s = Spectrum.create p.Q (Units.kMin p.Rho p.Eta) p.KMax p.Eta
     let kzz = Qlt.kzz s
     let dt = p.OmegaDT |> Option.defaultWith (fun () -> p.LawA * (Qlt.tauOfKzz kzz) ** (1.0 / 3.0))
+    if p.OmegaDT.IsNone && not (dt >= MinOmegaDT && Double.IsFinite dt) then
+        inputError $"the law gives ΩΔT = a(Ωτ_s)^(1/3) = {dt:G3} (a = {p.LawA:G4}), below the floor {MinOmegaDT} where κ's quadrature loses C_ℓ to round-off: raise --a, or give --omega-dt"
     let firstLmax = match p.Truncation with Paper lmax -> lmax | Converged g -> max 100 (2 * g.Lout)
     Kappa.checkSize s p.Accuracy dt (2 * firstLmax)
     s, kzz, dt
+
+/// The work of a prediction's W = ⅔Λ₀ − ⅓Λ₂ in spherical-Bessel evaluations (Mixing.lambdaWork): at large ΩΔT
+/// it dominates, growing as (ΩΔT)²; the command line turns it into a time before it starts.
+let lambdaWork (p: PredictInput) : float =
+    let s, _, dt = derive p
+    Mixing.lambdaWork s p.Accuracy dt
 
 /// Checks a prediction's inputs (everything `predict` needs, before any long computation).
 let validate (p: PredictInput) : unit = derive p |> ignore
@@ -169,8 +177,10 @@ let turbulence (p: PredictInput) : Spectrum * float * float = derive p
 /// |μ| > c k_min/Ω unscattered at first order; k_max < Ω/c leaves every μ without a resonance).
 let warnings (p: PredictInput) : string list =
     let s, _, _ = derive p
+    let why =
+        if p.Eta > 0.99 then $"η = {p.Eta:G6} is close to 1, so B0 and Ω are small" else $"ρ = {p.Rho:G3} is large"
     [ if s.KMin > 1.0 then
-          $"k_min = {s.KMin:G3} Ω/c exceeds Ω/c (ρ = {p.Rho:G3} is large): particles with |μ| > {1.0 / s.KMin:G3} have no resonant wave, so QLT's τ_s (and the law's ΩΔT) leave the theory's assumptions"
+          $"k_min = 2πρ/(5√(1−η)) = {s.KMin:G3} Ω/c exceeds Ω/c ({why}): particles with |μ| > {1.0 / s.KMin:G3} have no resonant wave, so QLT's τ_s (and the law's ΩΔT) leave the theory's assumptions"
       if s.KMax < 1.0 then
           $"k_max = {s.KMax:G3} Ω/c is below Ω/c: no wave resonates (k = Ω/(c|μ|) ≥ Ω/c), so QLT's τ_s leaves the theory's assumptions"
     ]
@@ -182,14 +192,15 @@ let lmaxSequence (g: ConvergenceGoal) =
 /// One truncated solution: M^(1a), M^(1c), C_ℓ and its power budget.
 type private Solved = { M1a: float[]; M1c: float[,]; Cl: float[]; Budget: PowerBudget }
 
-/// One truncation at lmax; `progress` is told each stage (κ band, M^(1c), the linear solve) as it starts.
+/// One truncation at lmax; `progress` is told, as it starts, which solve this is (the paper's truncation with
+/// its absorbing boundary, or a step of the ℓ_max → ∞ limit with the zero-flux boundary).
 let private solveAt (progress: string -> unit) (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (boundary: Boundary) (lmax: int) =
     let m1a = Mixing.m1aDiagonal w lmax
-    progress $"ℓ_max {lmax}: κ band"
+    progress (match boundary with
+              | Absorbing -> $"paper's truncation ℓ_max = {lmax} (absorbing)"
+              | ZeroFlux -> $"limit ℓ_max → ∞: ℓ_max = {lmax} (zero flux)")
     let band = Kappa.band s acc dt (2 * lmax)
-    progress "M^(1c)"
     let m1c = Mixing.m1c band lmax
-    progress "steady state"
     let cl = SteadyState.solve boundary m1a m1c dt
     { M1a = m1a; M1c = m1c; Cl = cl; Budget = SteadyState.budget boundary m1a m1c cl dt }
 
@@ -203,7 +214,7 @@ let private indexOf (cl: float[]) (top: int) =
 /// The paper's truncation at lmax (absorbing) with its checks.
 let private paperTruncation (progress: string -> unit) (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (lmax: int) : PaperTruncation * Solved =
     let full = solveAt progress s acc w dt Absorbing lmax
-    progress "checks"
+    progress $"checks at ℓ_max = {max 2 (lmax / 2)}"
     let half = max 2 (lmax / 2)
     let clHalf = SteadyState.solve Absorbing (Mixing.m1aDiagonal w half) (Array2D.init (half + 1) (half + 1) (fun i j -> full.M1c.[i, j])) dt
     let ratio, ratioHalf = over full.Cl, over clHalf
@@ -255,10 +266,11 @@ let private converge (s: Spectrum) (acc: Accuracy) (w: float) (dt: float) (g: Co
     go [] (lmaxSequence g |> Array.toList)
 
 /// The steady-state spectrum of the mixing equation (eq. 20) and its diagnostics; `progress` is told each
-/// stage (ℓ_max, κ band, M^(1c), solve, checks) as it starts: at ℓ_max = 4000 each O(ℓ_max³) stage takes about a
-/// minute on two cores.
+/// stage (W, each solve with its ℓ_max and boundary, the paper's checks) as it starts: at ℓ_max = 4000 each
+/// O(ℓ_max³) stage takes about a minute on two cores.
 let predictWith (progress: string -> unit) (p: PredictInput) : Prediction =
     let s, kzz, dt = turbulence p
+    progress "W = ⅔Λ₀ − ⅓Λ₂"
     let l0 = Mixing.lambda s p.Accuracy dt 0
     let l2 = Mixing.lambda s p.Accuracy dt 2
     let w = Mixing.wOf l0 l2
@@ -382,4 +394,7 @@ let propagator (p: PredictInput) (omegaDT: float) (l0s: int[]) (lmax: int) : flo
     | None -> ()
     let w = Mixing.w s p.Accuracy omegaDT
     let m = Mixing.matrix (Mixing.m1aDiagonal w lmax) (Mixing.m1c (Kappa.band s p.Accuracy omegaDT (2 * lmax)) lmax)
-    l0s |> Array.map (fun l0 -> Array.init (lmax + 1) (fun l -> m.[l, l0]))
+    let columns = l0s |> Array.map (fun l0 -> Array.init (lmax + 1) (fun l -> m.[l, l0]))
+    if columns |> Array.exists (Array.exists (Double.IsFinite >> not)) then
+        inputError $"the propagator at ρ = {p.Rho:G3}, η = {p.Eta:G3}, ΩΔT = {omegaDT:G3} is not finite in double precision (W = {w:G3}): these inputs lie outside the theory's numerical range"
+    columns

@@ -102,9 +102,14 @@ module Spectrum =
     /// The spectrum with index q on [kMin, kMax] normalised to 8π ∫ g dk = η/(1−η).
     let create (q: float) (kMin: float) (kMax: float) (eta: float) : Spectrum =
         if not (eta > 0.0 && eta < 1.0) then inputError $"η must lie in (0, 1), got {eta}"
-        if not (kMin > 0.0 && Double.IsFinite kMin) then inputError $"k_min must be a positive number, got {kMin}"
+        if not (kMin > 0.0 && Double.IsFinite kMin) then
+            inputError "k_min = 2π/L_max = 2πρ/(5√(1−η)) overflows double precision: ρ (or 1/√(1−η)) is far too large"
         if not (kMax > kMin && Double.IsFinite kMax) then
             inputError $"k_max must exceed k_min = 2π/L_max = {kMin:G4} Ω/c, got k_max = {kMax:G6} Ω/c: lower ρ or raise k_max (k_min grows with ρ)"
+        // the Λ and κ quadratures have logarithmic panels up to k_max and special functions of kΔT: beyond 20 decades
+        // they slow without bound (k_max = 1e308 never finishes) while the field holds no physics a run resolves
+        if kMax / kMin > 1e20 then
+            inputError $"k_max = {kMax:G3} Ω/c is more than 20 decades above k_min = {kMin:G3} Ω/c; give a k_max below {1e20 * kMin:G3} Ω/c"
         // q → 2 pushes K_zz's quadrature nodes μ = t^{1/(2−q)} below the smallest double (q = 1.99 gives NaN)
         if not (q > 0.0 && q <= 1.95) then inputError $"the spectral index q must lie in (0, 1.95], got {q} (q = 5/3 is Kolmogorov, 3/2 Kraichnan)"
         let a = eta / (1.0 - eta) / (8.0 * Math.PI * powerIntegral q kMin kMax)
@@ -126,6 +131,10 @@ module Spectrum =
 
     /// The same shape with every g multiplied by f (C_ℓ/C_1 at fixed ΩΔT must not change).
     let scaled (f: float) (s: Spectrum) = { s with A = f * s.A }
+
+/// One periodic part of a slab field (one nested grid): δB_x/B0, δB_y/B0 at z, its period and its grid spacing
+/// (lengths in c/Ω).
+type FieldPart = { Sample: Func<float, struct (float * float)>; Period: float; Spacing: float }
 
 /// The local mean field of the paper's Sec. 3.3: δB averaged over |z| < L_avg/2 around the observer, and the
 /// angle α between B0 + that average and B0.
@@ -173,17 +182,30 @@ module LocalField =
             else 1.0 / (x * sqrt Math.PI) * (1.0 - 1.0 / (2.0 * x * x) + 3.0 / (4.0 * x ** 4.0) - 15.0 / (8.0 * x ** 6.0))
         sqrt Math.PI * x * erfcx
 
-    /// The local mean field measured on one field: δB_x/B0, δB_y/B0 (`sample z`) averaged by the midpoint rule over
-    /// z ∈ [−L/2, L/2] with max(2001, 20L/spacing) points (spacing: the finest grid's), giving B_i/B0 = (b̄_x, b̄_y, 1)
-    /// and cos α_i = (1 + b̄_x² + b̄_y²)^{−1/2}. Its ensemble agrees with averagedVariance and meanCosAlpha (test).
-    let measure (sample: Func<float, struct (float * float)>) (length: float) (spacing: float) : struct (float[] * float) =
-        let n = int (max 2001.0 (20.0 * length / spacing)) ||| 1
+    /// The local mean field measured on one field made of periodic parts (the nested grids): δB_x/B0, δB_y/B0
+    /// averaged over z ∈ [−L/2, L/2], giving B_i/B0 = (b̄_x, b̄_y, 1) and cos α_i = (1 + b̄_x² + b̄_y²)^{−1/2}.
+    /// Each part is integrated by the midpoint rule with max(2001, 20·length/spacing) points on its own grid
+    /// spacing; where L spans whole periods of a part, they are one period's integral times their number, so the
+    /// work is bounded by 40 samples per grid point however long L is (L_c/30 of a tiny ρ spans millions of
+    /// periods). Its ensemble agrees with averagedVariance and meanCosAlpha (test).
+    let measure (parts: FieldPart[]) (length: float) : struct (float[] * float) =
+        let integral (part: FieldPart) (a: float) (b: float) =
+            let n = int (max 2001.0 (20.0 * (b - a) / part.Spacing)) ||| 1
+            let h = (b - a) / float n
+            let mutable ix, iy = 0.0, 0.0
+            for k in 0 .. n - 1 do
+                let struct (bx, by) = part.Sample.Invoke(a + h * (float k + 0.5))
+                ix <- ix + bx
+                iy <- iy + by
+            ix * h, iy * h
         let mutable sx, sy = 0.0, 0.0
-        for k in 0 .. n - 1 do
-            let struct (bx, by) = sample.Invoke(length * ((float k + 0.5) / float n - 0.5))
-            sx <- sx + bx
-            sy <- sy + by
-        let mx, my = sx / float n, sy / float n
+        for part in parts do
+            let whole = floor (length / part.Period)
+            let px, py = if whole >= 1.0 then integral part 0.0 part.Period else (0.0, 0.0)
+            let rx, ry = integral part (-0.5 * length + whole * part.Period) (0.5 * length)
+            sx <- sx + whole * px + rx
+            sy <- sy + whole * py + ry
+        let mx, my = sx / length, sy / length
         struct ([| mx; my; 1.0 |], 1.0 / sqrt (1.0 + mx * mx + my * my))
 
 /// Quasi-linear theory of pitch-angle scattering in slab turbulence (docs/physics.md §3).

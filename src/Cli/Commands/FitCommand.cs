@@ -35,12 +35,17 @@ public static class FitCommand
         {
             var fits = FitAll(o.Runs, request, o.AllowPartial);
             var law = Fitting.Law(fits);
-            Print(fits, law);
-            FitFiles.Write(o.Out, fits, law, Program.VersionText);
-            Plots.Law(Path.Combine(o.Out, "fig6_law.png"), fits, law);
+            // a PNG on standard output keeps the tables off it
+            Print(o.Plot == Files.StandardOutput ? Console.Error : Console.Out, fits, law);
             if (law is null)
                 Console.Error.WriteLine("fit: no law ΩΔT = a(Ωτ_s)^1/3: it needs interior fits at two or more rigidities; fig6_law.png shows the points alone");
-            if (o.Plot is not null) Plots.SpectraFits(o.Plot, fits);
+            // every output or none
+            Files.AllOrNone(() =>
+            {
+                FitFiles.Write(o.Out, fits, law, Program.VersionText);
+                Plots.Law(Path.Combine(o.Out, "fig6_law.png"), fits, law);
+                if (o.Plot is not null) Plots.SpectraFits(o.Plot, fits);
+            });
         }
         catch when (made)
         {
@@ -66,7 +71,13 @@ public static class FitCommand
         {
             Console.Error.Write($"fit: {dir} ... ");
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            fits.Add(Fitting.Fit(dir, request, allowPartial));
+            try { fits.Add(Fitting.Fit(dir, request, allowPartial)); }
+            catch
+            {
+                // the error comes on a line of its own, not after "..."
+                Console.Error.WriteLine("failed");
+                throw;
+            }
             Console.Error.WriteLine($"{sw.Elapsed.TotalSeconds:F1} s");
         }
         fits.Sort((a, b) => a.Study.Settings.Rho.CompareTo(b.Study.Settings.Rho));
@@ -75,20 +86,20 @@ public static class FitCommand
 
     static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
 
-    static void Print(IReadOnlyList<FolderFit> fits, FitRun.Law? law)
+    static void Print(TextWriter report, IReadOnlyList<FolderFit> fits, FitRun.Law? law)
     {
-        Console.WriteLine("ΩΔT per rigidity (χ² of C_ℓ^sub/C_1^sub against the mixing equation over ℓ = 2 … ℓ_fit) and the law (eq. 51); theory — " +
+        report.WriteLine("ΩΔT per rigidity (χ² of C_ℓ^sub/C_1^sub against the mixing equation over ℓ = 2 … ℓ_fit) and the law (eq. 51); theory — " +
                           string.Join("; ", fits.Select(f => $"{FitFiles.Label(f.Study.Settings)}: {FitFiles.Theory(f.Fit)}")) + ":");
-        Console.WriteLine();
-        foreach (var line in FitFiles.Table(fits, law)) Console.WriteLine(line);
-        Console.WriteLine();
-        Console.WriteLine("Dipoles (Sec. 3.3) in units of (L_c ∇f̄/f̄)²:");
-        Console.WriteLine();
-        foreach (var line in FitFiles.Dipoles(fits)) Console.WriteLine(line);
-        Console.WriteLine();
-        Console.WriteLine("How ΩΔT moves (variants):");
+        report.WriteLine();
+        foreach (var line in FitFiles.Table(fits, law)) report.WriteLine(line);
+        report.WriteLine();
+        report.WriteLine("Dipoles (Sec. 3.3) in units of (L_c ∇f̄/f̄)²:");
+        report.WriteLine();
+        foreach (var line in FitFiles.Dipoles(fits)) report.WriteLine(line);
+        report.WriteLine();
+        report.WriteLine("How ΩΔT moves (variants):");
         foreach (var f in fits)
-            Console.WriteLine($"  {FitFiles.Label(f.Study.Settings)}: " + string.Join("; ", f.Fit.Variants.Select(v =>
+            report.WriteLine($"  {FitFiles.Label(f.Study.Settings)}: " + string.Join("; ", f.Fit.Variants.Select(v =>
                 $"{v.What}{(v.What == "time" ? $" {F(v.Time, "G4")}" : "")}: {F(v.Fit.OmegaDT, "F2")} (χ²/dof {F(v.Fit.ReducedChiSquare, "F2")})")));
     }
 }

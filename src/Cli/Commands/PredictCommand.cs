@@ -33,36 +33,50 @@ public static class PredictCommand
         for (var i = 0; i < inputs.Count; i++)
         {
             var c = inputs[i];
-            Console.Error.Write($"predict: ρ = {Sci(c.Input.Rho)} ({i + 1}/{inputs.Count}) ... ");
-            var sw = Stopwatch.StartNew();
-            var result = Api.predictWith(FuncConvert.FromAction<string>(stage => Console.Error.Write($"{stage} ({sw.Elapsed.TotalSeconds:F0} s) ... ")), c.Input);
+            // one line per stage on stderr, its time written when it ends
+            var who = $"predict ρ = {Sci(c.Input.Rho)} [{i + 1}/{inputs.Count}]";
+            var total = Stopwatch.StartNew();
+            var stage = Stopwatch.StartNew();
+            var open = false;
+            void Stage(string what)
+            {
+                if (open) Console.Error.WriteLine($"{stage.Elapsed.TotalSeconds:F2} s");
+                Console.Error.Write($"{who} {what}: ");
+                open = true;
+                stage.Restart();
+            }
+            var result = Api.predictWith(FuncConvert.FromAction<string>(Stage), c.Input);
             double[][]? evolution = null;
             if (o.Times > 0)
             {
-                Console.Error.Write($"evolution, {o.Times} steps ... ");
+                Stage($"evolution, {o.Times} steps");
                 evolution = Api.evolve(result, o.Times);
             }
             Api.ScanRow[]? scan = null;
             if (o.LmaxScan.Length > 0)
             {
-                Console.Error.Write($"scan ℓ_max = {string.Join(",", o.LmaxScan)} ... ");
+                Stage($"scan ℓ_max = {string.Join(",", o.LmaxScan)}");
                 scan = Api.scan(c.Input, o.LmaxScan);
             }
-            cases.Add(new PredictedCase(c.RigidityVolts, c.Input, result, sw.Elapsed.TotalSeconds, evolution, scan));
-            Console.Error.WriteLine($"{sw.Elapsed.TotalSeconds:F2} s");
+            if (open) Console.Error.WriteLine($"{stage.Elapsed.TotalSeconds:F2} s");
+            cases.Add(new PredictedCase(c.RigidityVolts, c.Input, result, total.Elapsed.TotalSeconds, evolution, scan));
         }
 
         PrintTable(report, cases, o);
         if (o.Debug) PrintSumRule(report, cases);
         if (o.Times > 0) PrintEvolution(report, cases);
         if (o.LmaxScan.Length > 0) PrintScan(report, cases);
-        if (o.Out is not null) PredictFiles.WriteCsv(o.Out, cases, o.Lmax is null);
-        if (o.Out is not null && o.Times > 0) PredictFiles.WriteTimeCsv(TimeFile(o.Out), cases);
-        if (o.Out is not null && o.LmaxScan.Length > 0) PredictFiles.WriteScanCsv(SideFile(o.Out, "scan", ".csv"), cases);
-        if (o.Plot is not null && o.LmaxScan.Length > 0) Plots.LmaxScan(SideFile(o.Plot, "scan", ".png"), cases.Select(c => (Label(c), c.Scan!)).ToList());
-        if (o.Json is not null)
-            PredictFiles.WriteJson(o.Json, new PredictContext(o.BrmsMicroGauss, o.LcParsec, o.OmegaDT is not null, o.LawA, Program.VersionText), cases);
-        if (o.Plot is not null) Plots.Spectra(o.Plot, cases, o.Lmax is null ? $"ℓmax → ∞ (zero-flux boundary, ℓ ≤ {o.Lout})" : $"ℓmax = {o.Lmax} (absorbing boundary, the paper's)");
+        // every output or none: a failure on the last leaves the files as they were
+        Files.AllOrNone(() =>
+        {
+            if (o.Out is not null) PredictFiles.WriteCsv(o.Out, cases, o.Lmax is null);
+            if (o.Out is not null && o.Times > 0) PredictFiles.WriteTimeCsv(TimeFile(o.Out), cases);
+            if (o.Out is not null && o.LmaxScan.Length > 0) PredictFiles.WriteScanCsv(SideFile(o.Out, "scan", ".csv"), cases);
+            if (o.Plot is not null && o.LmaxScan.Length > 0) Plots.LmaxScan(SideFile(o.Plot, "scan", ".png"), cases.Select(c => (Label(c), c.Scan!)).ToList());
+            if (o.Json is not null)
+                PredictFiles.WriteJson(o.Json, new PredictContext(o.BrmsMicroGauss, o.LcParsec, o.OmegaDT is not null, o.LawA, Program.VersionText), cases);
+            if (o.Plot is not null) Plots.Spectra(o.Plot, cases, o.Lmax is null ? $"ℓmax → ∞ (zero-flux boundary, ℓ ≤ {o.Lout})" : $"ℓmax = {o.Lmax} (absorbing boundary, the paper's)");
+        });
         return 0;
     }
 
@@ -124,6 +138,7 @@ public static class PredictCommand
                 o.OmegaDT is double dt ? FSharpOption<double>.Some(dt) : FSharpOption<double>.None,
                 o.LawA, Accuracy.Default);
             Api.validate(input);
+            Cost.Check(input, $"ρ = {Sci(rhos[i])}");
             cases.Add(new Case(physical ? o.RigidityVolts[i] : null, input));
         }
         return cases;
@@ -146,6 +161,14 @@ public static class PredictCommand
 
     static string Sci(double v) => v.ToString("0.000e+00", CultureInfo.InvariantCulture);
 
+    /// <summary>About four significant digits: fixed point from 0.01 to 1e5, else scientific (never "0.000").</summary>
+    static string Short(double v) => Math.Abs(v) switch
+    {
+        >= 1000 and < 1e5 => v.ToString("F0", CultureInfo.InvariantCulture),
+        >= 0.01 and < 1000 => v.ToString("G4", CultureInfo.InvariantCulture),
+        _ => v.ToString("0.00e+00", CultureInfo.InvariantCulture),
+    };
+
 
     static string Label(PredictedCase c) =>
         c.RigidityVolts is double r ? $"{FitFiles.Rigidity(r)} (ρ = {Sci(c.Input.Rho)})" : $"ρ = {Sci(c.Input.Rho)}";
@@ -155,7 +178,7 @@ public static class PredictCommand
         var auto = o.Lmax is null;
         var first = cases[0].Result!;
         report.WriteLine($"Steady-state C_ℓ of the mixing equation (eq. 20), " +
-                          (auto ? $"ℓ_max → ∞ (zero-flux boundary; C_ℓ/C_1 for ℓ ≤ {o.Lout} converged to {Fmt(o.Tol, "G2")})"
+                          (auto ? $"ℓ_max → ∞ (zero-flux boundary; C_ℓ/C_1 for ℓ ≤ {o.Lout} converged to {Fmt(o.Tol, "G4")})"
                                 : $"the paper's truncation at ℓ_max = {o.Lmax} (absorbing boundary)") +
                           $": η = {Fmt(o.Eta, "G6")}, q = {Fmt(o.Q, "G6")}, ΩΔT {(o.OmegaDT is null ? $"= {Fmt(o.LawA, "G6")}·(Ωτ_s)^(1/3)" : "given")}" +
                           (cases[0].RigidityVolts is null ? "" : $", B_rms = {Fmt(o.BrmsMicroGauss, "G6")} µG, L_c = {Fmt(o.LcParsec, "G6")} pc"));
@@ -178,10 +201,13 @@ public static class PredictCommand
                 var err = l.Converged ? Fmt(Enumerable.Range(2, l.ClOverC1.Length - 2).Max(k => l.Err[k] / Math.Abs(l.ClOverC1[k])), "0.0e+00") : "not conv.";
                 limitCols = $" {p.Lmax,6} {err,9}";
             }
-            report.WriteLine($"{(c.RigidityVolts is double rv ? FitFiles.Rigidity(rv) : "–"),-10} {Sci(p.Input.Rho),12} {Fmt(p.OmegaTauS, "F2"),9} " +
-                              $"{Fmt(p.OmegaDT, "F3"),8} {Sci(r[2]),11} {c10,11} {index,13}{limitCols} {tau,10} {Fmt(c.Seconds, "F2"),9}");
+            report.WriteLine($"{(c.RigidityVolts is double rv ? FitFiles.Rigidity(rv) : "–"),-10} {Sci(p.Input.Rho),12} {Short(p.OmegaTauS),9} " +
+                              $"{Short(p.OmegaDT),8} {Sci(r[2]),11} {c10,11} {index,13}{limitCols} {tau,10} {Fmt(c.Seconds, "F2"),9}");
         }
         report.WriteLine();
+        report.WriteLine($"Ωτ_s: the scattering time of QLT; ΩΔT: the mixing time step; index: the slope of C_ℓ ∝ ℓ^index fitted over " +
+                          $"ℓ = 5–{Math.Min(30, top)}{(auto ? "; ℓ_max, rel. err: where the limit was reached and its largest relative error" : "")}; " +
+                          "τ_s in years (with --rigidity); time: seconds this prediction took.");
         static string Percent(FSharpOption<double>? v, string format) => v is { } x ? Fmt(100 * x.Value, format) + "%" : "–";
         if (auto)
         {

@@ -18,8 +18,8 @@ public static class ReproduceCommand
     {
         var preset = o.Full ? Defaults.Reproduce.full : Defaults.Reproduce.quick;
         var rigidities = o.RigidityVolts.Length > 0 ? o.RigidityVolts : Defaults.Study.rigiditiesVolts;
-        var nside = o.Nside > 0 ? o.Nside : preset.Nside;
-        var realizations = o.Realizations > 0 ? o.Realizations : preset.Realizations;
+        var nside = o.Nside ?? preset.Nside;
+        var realizations = o.Realizations ?? preset.Realizations;
         var device = Accelerators.Parse(o.Device);
         if (rigidities.Length < 2) throw new InputError("reproduce needs at least two rigidities (the law is fitted across them)");
         if (rigidities.GroupBy(r => r).FirstOrDefault(g => g.Count() > 1) is { } twice)
