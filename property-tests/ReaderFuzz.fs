@@ -42,7 +42,7 @@ let private runFolder =
         (let dir = Path.Combine(scratch, "run")
          RunFolder.Create dir
          let result =
-             { Index = 0; Seed = study.Force().SeedOf 0; Times = [| 1.0; 10.0 |]
+             { Index = 0; Seed = study.Force().SeedOf 0; Times = Seq.toArray (study.Force().TimesReached)
                Cl = [| [| 1.0; 2.0; 0.5 |]; [| 3.0; 1.5; 0.25 |] |]; Noise = [| 0.1; 0.2 |]; NoiseEq7 = [| 0.1; 0.3 |]
                Phi = [| [| 0.1; 0.0; 0.2 |]; [| 0.0; 0.1; 0.3 |] |]; Displacement2 = [| [| 1.0; 1.0; 2.0 |]; [| 3.0; 3.0; 9.0 |] |]
                LocalField = [| 0.1; 0.0; 1.0 |]; CosAlpha = 0.99; Mixing = [||] } : Realization
@@ -122,7 +122,7 @@ let tests =
     let fuzz = { config with maxTest = 300 }
     let runJsonSeed () =
         let dir = runFolder.Force()
-        RunJson.Write(dir, study.Force(), "fuzz", Execution("cpu (fuzz)", 1, Shard.Whole, [||], 1, 1.0, 1.0))
+        RunJson.Write(dir, study.Force(), "fuzz", Execution(Shard.Whole, [||], 1, [| RealizationExecution(0, "cpu (fuzz)", 1, 1, 1.0, 1.0) |]))
         dir
     testSequenced <| testList "file readers under fuzzing (only InputError may escape)" [
         for name, read in mapReaders do

@@ -125,13 +125,13 @@ let tests =
             Expect.isEmpty (Directory.GetFileSystemEntries dir) "nothing written"
             let r = Cli.run [ "predict"; "--rho"; "0.09"; "--lmax"; "400" ]
             Expect.equal r.Code 0 r.Err
-            for stage in [ "ℓ_max 400: κ band"; "M^(1c)"; "steady state" ] do Expect.stringContains r.Err stage "progress names each stage" }
+            for stage in [ "W = ⅔Λ₀ − ⅓Λ₂"; "paper's truncation ℓ_max = 400 (absorbing)"; "checks at ℓ_max = 200" ] do Expect.stringContains r.Err stage "progress names each stage" }
         test "Ctrl-C (SIGINT) stops predict with exit 130, one message, and no file" {
             let dir = Cli.tempDir ()
             let p, err = Cli.startWatched [ "predict"; "--rigidity"; "10PV"; "--lmax"; "3000"; "--out"; Path.Combine(dir, "p.csv"); "--json"; Path.Combine(dir, "p.json") ]
             // the signal goes to skymix itself once it computes (before, ./skymix may still be checking its build)
             let clock = Diagnostics.Stopwatch.StartNew()
-            while not ((lock err (fun () -> string err)).Contains "M^(1c)") && not p.HasExited && clock.Elapsed.TotalSeconds < 120.0 do
+            while not ((lock err (fun () -> string err)).Contains "paper's truncation") && not p.HasExited && clock.Elapsed.TotalSeconds < 120.0 do
                 Threading.Thread.Sleep 20
             Expect.isFalse p.HasExited "still computing when interrupted"
             Expect.equal (Cli.exec "kill" [ "-INT"; string p.Id ]).Code 0 "kill -INT"

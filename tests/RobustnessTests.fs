@@ -63,9 +63,9 @@ let tests =
               [ "cl"; "MAP"; "--iter"; "-1" ], "iter must lie in 0 … 1000"
               [ "predict"; "--q"; "1.99" ], "(0, 1.95]"
               [ "predict"; "--omega-dt"; "1e6" ], "k nodes for the κ quadrature"
-              [ "predict"; "--eta"; "nan" ], "η must lie in (0, 1)"
+              [ "predict"; "--eta"; "nan" ], "not a finite number"
               [ "predict"; "--rigidity"; "10 TeV" ], "unknown rigidity unit"
-              [ "predict"; "--rigidity"; "" ], "empty item"
+              [ "predict"; "--rigidity"; "" ], "is empty"
               [ "predict"; "--rigidity"; "10TV," ], "empty item"
               [ "predict"; "--rigidity"; "-1PV" ], "'-1PV' must be positive"
               [ "predict"; "--rigidity"; "1PV"; "--brms"; "0" ], "--brms must be a positive field in µG, got 0"
@@ -130,12 +130,12 @@ let tests =
             if r.Code = 0 then skiptest "an NVIDIA GPU is present here"
             Cli.expectInputError r [ "no NVIDIA GPU" ]
             Expect.isFalse (Directory.Exists out) "no run folder" }
-        test "an --out that is a file, or in a missing folder → exit 2 for every writing command" {
+        test "an --out that is a file, or whose path runs through a file → exit 2 for every writing command" {
             let dir = Cli.tempDir ()
             let file = csvMap dir
-            let missing = Path.Combine(dir, "no", "such", "x.csv")
+            let through = Path.Combine(file, "such", "x.csv")
             for args, fragment in
-                [ [ "predict"; "--rho"; "0.09"; "--lmax"; "10"; "--out"; missing ], "does not exist"
+                [ [ "predict"; "--rho"; "0.09"; "--lmax"; "10"; "--out"; through ], "is a file, not a folder"
                   [ "predict"; "--rho"; "0.09"; "--lmax"; "10"; "--json"; dir ], "is a folder"
                   [ "cl"; file; "--out"; dir ], "is a folder"
                   [ "simulate"; "--out"; file ], "is a file"

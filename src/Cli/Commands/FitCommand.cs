@@ -71,13 +71,7 @@ public static class FitCommand
         {
             Console.Error.Write($"fit: {dir} ... ");
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            try { fits.Add(Fitting.Fit(dir, request, allowPartial)); }
-            catch
-            {
-                // the error comes on a line of its own, not after "..."
-                Console.Error.WriteLine("failed");
-                throw;
-            }
+            fits.Add(Fitting.Fit(dir, request, allowPartial));
             Console.Error.WriteLine($"{sw.Elapsed.TotalSeconds:F1} s");
         }
         fits.Sort((a, b) => a.Study.Settings.Rho.CompareTo(b.Study.Settings.Rho));
