@@ -149,9 +149,6 @@ public sealed class SlabField
         return new NestedField<ArrayTable> { Table = new ArrayTable(Data), Count = Bands.Length, G0 = g[0], G1 = g[1], G2 = g[2], G3 = g[3] };
     }
 
-    /// <summary>The finest grid spacing [c/Ω].</summary>
-    public double FinestSpacing => Bands.Min(b => b.Spacing);
-
     /// <summary>Each grid as a field of its own (the same table), with its period and spacing: the parts whose
     /// sum is <see cref="Cpu"/> (what a line average integrates one by one).</summary>
     public FieldPart[] Parts()
