@@ -53,19 +53,20 @@ public static class Program
     /// </summary>
     public static IDisposable OnStop(Action<Signal> handler)
     {
-        var registrations = new[] { (PosixSignal.SIGINT, new Signal("interrupted", 130)), (PosixSignal.SIGTERM, new Signal("terminated (SIGTERM)", 143)) }
-            .Select(x => PosixSignalRegistration.Create(x.Item1, context =>
-            {
-                context.Cancel = true;
-                handler(x.Item2);
-            }))
-            .ToList();
-        return new Registrations(registrations);
+        // SIGINT through Console's own handler (the one the Ctrl-C tests always used), SIGTERM through a registration
+        ConsoleCancelEventHandler onInterrupt = (_, e) => { e.Cancel = true; handler(new Signal("interrupted", 130)); };
+        Console.CancelKeyPress += onInterrupt;
+        var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            handler(new Signal("terminated (SIGTERM)", 143));
+        });
+        return new Registrations(() => { Console.CancelKeyPress -= onInterrupt; term.Dispose(); });
     }
 
-    sealed class Registrations(List<PosixSignalRegistration> all) : IDisposable
+    sealed class Registrations(Action end) : IDisposable
     {
-        public void Dispose() => all.ForEach(r => r.Dispose());
+        public void Dispose() => end();
     }
 
     /// <summary>Ctrl-C or SIGTERM: remove what is half-written, say what was stopped, exit 130 or 143.</summary>
